@@ -1,0 +1,147 @@
+"""Slot generation: from weekly templates in local time to absolute instants.
+
+Templates speak the wall clock of the agenda's zone (Europe/Rome). Each band is
+turned into two instants, its opening and its closing, and slots are laid from
+the opening in steps of their length, as long as a slot ends by the closing.
+Stepping in absolute time keeps every slot exactly its length on the nights the
+clocks change: a band that spans the missing hour in March is an hour shorter,
+one that spans the repeated hour in October an hour longer.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A weekly time band: weekday 0 is Monday; times are local."""
+
+    weekday: int
+    start: time
+    end: time
+    slot_min: int
+    capacity: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValueError("weekday must be 0 (Monday) to 6 (Sunday)")
+        if self.end <= self.start:
+            raise ValueError("a band must end after it starts")
+        if self.slot_min <= 0 or self.capacity <= 0:
+            raise ValueError("slot length and capacity must be positive")
+
+
+@dataclass(frozen=True)
+class Template:
+    """Bands valid from `valid_from` to `valid_to`, both days included."""
+
+    valid_from: date
+    valid_to: date | None
+    bands: tuple[Band, ...]
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Closure:
+    first_day: date
+    last_day: date
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+@dataclass(frozen=True)
+class SlotTime:
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    reserved: bool = False
+
+
+def local_instant(day: date, clock: time, tz: ZoneInfo, *, last: bool = False) -> datetime:
+    """The UTC instant the wall clock shows `clock` on `day`.
+
+    A repeated time (October) is taken at its first occurrence, or its last when
+    `last` is set (for closings); a skipped time (March) falls after the gap.
+    """
+    local = datetime.combine(day, clock, tzinfo=tz).replace(fold=1 if last else 0)
+    return local.astimezone(UTC)
+
+
+def template_for(day: date, templates: Iterable[Template]) -> Template | None:
+    """The template in force on `day`: the one that started most recently."""
+    in_force = [t for t in templates if t.covers(day)]
+    return max(in_force, key=lambda t: t.valid_from, default=None)
+
+
+def band_slots(day: date, band: Band, tz: ZoneInfo = ROME) -> Iterator[SlotTime]:
+    opening = local_instant(day, band.start, tz)
+    closing = local_instant(day, band.end, tz, last=True)
+    step = timedelta(minutes=band.slot_min)
+
+    start = opening
+    while start + step <= closing:
+        yield SlotTime(start, start + step, band.capacity)
+        start += step
+
+
+def generate_slots(
+    templates: Iterable[Template],
+    closures: Iterable[Closure],
+    closed_days: frozenset[date],
+    first_day: date,
+    last_day: date,
+    *,
+    reserve_percent: int = 0,
+    tz: ZoneInfo = ROME,
+) -> list[SlotTime]:
+    """Every slot of an agenda from `first_day` to `last_day`, both included.
+
+    `closed_days` are the holidays of the site; closures are the agenda's own.
+    A share `reserve_percent` of each day's slots is marked reserved, spread
+    evenly over the day.
+    """
+    templates = tuple(templates)
+    closures = tuple(closures)
+    slots: list[SlotTime] = []
+
+    day = first_day
+    while day <= last_day:
+        if day not in closed_days and not any(c.covers(day) for c in closures):
+            slots.extend(_day_slots(day, templates, reserve_percent, tz))
+        day += timedelta(days=1)
+
+    return slots
+
+
+def _day_slots(day, templates, reserve_percent, tz) -> list[SlotTime]:
+    template = template_for(day, templates)
+    if template is None:
+        return []
+
+    weekday = day.weekday()
+    day_slots = [
+        slot
+        for band in sorted(template.bands, key=lambda b: b.start)
+        if band.weekday == weekday
+        for slot in band_slots(day, band, tz)
+    ]
+    if not reserve_percent:
+        return day_slots
+
+    return [
+        SlotTime(s.starts_at, s.ends_at, s.capacity, _is_reserved(i, reserve_percent))
+        for i, s in enumerate(day_slots)
+    ]
+
+
+def _is_reserved(index: int, percent: int) -> bool:
+    # Marks `percent` of positions, evenly: position i is reserved when the
+    # running quota crosses an integer between i and i + 1.
+    return (index + 1) * percent // 100 > index * percent // 100
