@@ -5,6 +5,7 @@ from sqlalchemy import Engine
 
 from retecup import __version__
 from retecup.api import problems
+from retecup.api.middleware import RequestId
 from retecup.api.routes import agendas, appointments, availability, patients, reference
 
 DESCRIPTION = """
@@ -20,6 +21,7 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="retecup", version=__version__, description=DESCRIPTION)
     app.state.engine = engine
     problems.install(app)
+    app.add_middleware(RequestId)
 
     for module in (reference, availability, patients, appointments, agendas):
         app.include_router(module.router, prefix="/api/v1")

@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
 from retecup.domain.access import Principal
@@ -16,6 +17,8 @@ from retecup.services import tokens
 # revoked in the database stops working within this many seconds.
 PRINCIPAL_TTL_S = 30.0
 _principals: dict[str, tuple[float, Principal]] = {}
+# auto_error off: a missing token must be our 401 problem, not FastAPI's 403.
+_bearer_scheme = HTTPBearer(auto_error=False, description="retecup token create")
 
 
 @contextmanager
@@ -29,9 +32,12 @@ def now() -> datetime:
 
 
 def current_principal(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)
+    ] = None,
 ) -> Principal:
-    token = _bearer(authorization)
+    token = credentials.credentials.strip() if credentials else None
     cached = _principals.get(token) if token else None
     if cached and cached[0] > time.monotonic():
         return cached[1]
@@ -42,13 +48,6 @@ def current_principal(
         _principals.clear()
     _principals[token] = (time.monotonic() + PRINCIPAL_TTL_S, principal)
     return principal
-
-
-def _bearer(header: str | None) -> str | None:
-    if not header:
-        return None
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
 Caller = Annotated[Principal, Depends(current_principal)]
