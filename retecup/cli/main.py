@@ -11,7 +11,9 @@ from retecup.config import get_settings
 app = typer.Typer(help="retecup: rete regionale di prenotazione ambulatoriale",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 token_app = typer.Typer(help="Bearer tokens", no_args_is_help=True)
+slots_app = typer.Typer(help="Slots of the agendas", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(slots_app, name="slots")
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ def serve(
         import os
 
         os.environ["RETECUP_DATABASE_URL"] = url.replace("postgresql+psycopg", "postgresql")
+    _keep_horizon(url)
     typer.echo(f"retecup su http://{host}:{port}  (documentazione: /docs)")
     uvicorn.run("retecup.bootstrap:application", factory=True, host=host, port=port,
                 workers=workers, log_level=settings.log_level.lower(),
@@ -82,6 +85,43 @@ def token_create(
         typer.echo(f"errore: {error.detail}", err=True)
         raise typer.Exit(2) from None
     typer.echo(token)
+
+
+@slots_app.command("extend")
+def slots_extend() -> None:
+    """Generates the agendas' slots up to the rolling horizon."""
+    from datetime import datetime
+
+    from retecup.adapters.database import get_engine
+    from retecup.domain.schedule import ROME
+    from retecup.services import horizon
+
+    engine = get_engine()
+    days = horizon.configured_days(engine, _explicit_horizon())
+    added = horizon.extend(engine, datetime.now(ROME).date(), days)
+    typer.echo(f"posti generati: {added} (orizzonte {days} giorni)")
+
+
+def _explicit_horizon() -> int | None:
+    import os
+
+    return get_settings().horizon_days if "RETECUP_HORIZON_DAYS" in os.environ else None
+
+
+def _keep_horizon(url: str) -> None:
+    """Extends the slots at start and every six hours, in this process only."""
+    import threading
+
+    from retecup.adapters.database import make_engine
+    from retecup.services import horizon
+
+    engine = make_engine(url, pool_size=1)
+    days = horizon.configured_days(engine, _explicit_horizon())
+    threading.Thread(
+        target=horizon.run_periodically,
+        args=(engine, days, 6 * 3600, threading.Event()),
+        name="slot-horizon", daemon=True,
+    ).start()
 
 
 def _migrate(url: str) -> None:
