@@ -108,7 +108,7 @@ def replace_future_slots(conn: Connection, agenda_id: int, since: datetime,
     conn.execute(
         text("""UPDATE slot SET open = false
                 WHERE agenda_id = :a AND starts_at >= :since AND open
-                  AND NOT (starts_at = ANY(:starts))"""),
+                  AND NOT (starts_at = ANY(CAST(:starts AS timestamptz[])))"""),
         {"a": agenda_id, "since": since, "starts": starts},
     )
     if not slots:
@@ -118,7 +118,9 @@ def replace_future_slots(conn: Connection, agenda_id: int, since: datetime,
         text("""
         INSERT INTO slot (agenda_id, starts_at, ends_at, capacity, reserved_until)
         SELECT :a, s, e, c, CASE WHEN r THEN s - make_interval(days => :days) END
-        FROM unnest(:starts, :ends, :caps, :reserved) AS u(s, e, c, r)
+        FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]),
+                    CAST(:caps AS smallint[]), CAST(:reserved AS boolean[]))
+             AS u(s, e, c, r)
         ON CONFLICT (agenda_id, starts_at) DO UPDATE SET
             open = true,
             capacity = greatest(EXCLUDED.capacity, slot.booked + slot.held),

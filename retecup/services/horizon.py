@@ -31,8 +31,10 @@ _CLAIM = text("""
 
 _INSERT = text("""
     INSERT INTO slot (agenda_id, starts_at, ends_at, capacity, reserved_until)
-    SELECT a, s, e, c, r FROM unnest(:agendas, :starts, :ends, :caps, :reserved)
-        AS u(a, s, e, c, r)
+    SELECT a, s, e, c, r FROM unnest(
+        CAST(:agendas AS int[]), CAST(:starts AS timestamptz[]),
+        CAST(:ends AS timestamptz[]), CAST(:caps AS smallint[]),
+        CAST(:reserved AS timestamptz[])) AS u(a, s, e, c, r)
     ON CONFLICT (agenda_id, starts_at) DO NOTHING
 """)
 
