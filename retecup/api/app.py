@@ -4,8 +4,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from retecup import __version__
-from retecup.api import problems
-from retecup.api.middleware import RequestId
+from retecup.api import metrics, problems
+from retecup.api.middleware import RequestContext
 from retecup.api.routes import agendas, appointments, availability, patients, reference
 
 DESCRIPTION = """
@@ -21,7 +21,8 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="retecup", version=__version__, description=DESCRIPTION)
     app.state.engine = engine
     problems.install(app)
-    app.add_middleware(RequestId)
+    app.add_middleware(RequestContext)
+    metrics.install(app)
 
     for module in (reference, availability, patients, appointments, agendas):
         app.include_router(module.router, prefix="/api/v1")
