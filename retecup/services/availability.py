@@ -63,8 +63,9 @@ def offer_query(
         raise InvalidInput("to", "la fine della finestra precede l'inizio")
 
     lat = lon = radius = None
-    if cmd.comune:
-        place = sql_people.comune(conn, cmd.comune)
+    comune = cmd.comune or _home_of(conn, principal, cmd)
+    if comune:
+        place = sql_people.comune(conn, comune)
         if place is None:
             raise InvalidInput("comune", f"comune {cmd.comune!r} sconosciuto")
         lat, lon = place["lat"], place["lon"]
@@ -85,6 +86,14 @@ def offer_query(
         provider=principal.provider_code if principal.role in PROVIDER_ROLES else None,
         reserved_ok=cmd.priority in RESERVED_FOR,
     )
+
+
+def _home_of(conn: Connection, principal: Principal, cmd: FindOffers) -> str | None:
+    """A citizen who names no place searches around home."""
+    if principal.role is not Role.CITIZEN or cmd.ats:
+        return None
+    patient = sql_people.patient_by_cf(conn, principal.cf)
+    return patient["comune_istat"] if patient else None
 
 
 def _offer(row: dict, limit_at: datetime | None) -> dict:

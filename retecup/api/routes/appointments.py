@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -49,6 +50,8 @@ def book(
 def _book_command(body: schemas.BookingIn) -> booking.BookSlot:
     rx = None
     if body.prescription:
+        if body.prescription.prescribed_on > date.today() + timedelta(days=1):
+            raise InvalidInput("prescription.prescribed_on", "data futura")
         rx = booking.Prescription(
             nre=identifiers.nre(body.prescription.nre),
             priority=body.prescription.priority,
