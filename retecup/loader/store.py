@@ -1,0 +1,156 @@
+"""Writes generated rows in bulk with COPY, inside the load's transaction."""
+
+import logging
+from collections.abc import Iterable
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from retecup.loader import agendas, slots
+from retecup.loader.agendas import AgendaPlan
+from retecup.loader.bookings import Booking
+from retecup.loader.patients import Patient
+
+log = logging.getLogger(__name__)
+
+EVENT_TAG = "load:appointment:booked"
+
+
+def copy_rows(conn: psycopg.Connection, table: str, columns: tuple[str, ...],
+              rows: Iterable[tuple]) -> int:
+    count = 0
+    with conn.cursor() as cur, cur.copy(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def reserve_ids(conn: psycopg.Connection, table: str, count: int) -> list[int]:
+    """Identity values taken in advance, so plans know their agenda ids."""
+    rows = conn.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        (table, count)).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def write_agendas(conn, plans: list[AgendaPlan], bands_by_key: dict, last_day) -> dict:
+    # COPY writes the reserved ids into the identity column as given.
+    written = {
+        "agendas": copy_rows(conn, "agenda", (
+            "id", "provider_code", "site_id", "name", "regime", "access", "channels",
+            "reserve_percent", "reserve_release_days", "generated", "generated_until"),
+            agendas.agenda_rows(plans, last_day)),
+        "agenda_services": copy_rows(conn, "agenda_service",
+                                     ("agenda_id", "service_code", "duration_min"),
+                                     agendas.agenda_service_rows(plans)),
+        "agenda_templates": copy_rows(conn, "agenda_template",
+                                      ("agenda_id", "valid_from", "valid_to", "bands"),
+                                      agendas.template_rows(plans, bands_by_key)),
+    }
+    return written
+
+
+def write_slots(conn, plans, patterns, *, bulk: bool) -> int:
+    """Slot rows; in bulk mode the secondary indexes are rebuilt afterwards."""
+    if not bulk:
+        return slots.copy_slots(conn, plans, patterns)
+
+    rebuild = _drop_secondary(conn, "slot")
+    count = slots.copy_slots(conn, plans, patterns)
+    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    for statement in rebuild:
+        conn.execute(statement)
+    return count
+
+
+def _drop_secondary(conn, table: str) -> list[str]:
+    """Drops the table's unique/foreign-key constraints and plain indexes.
+
+    Returns the statements that recreate them exactly, read from the catalog
+    so that they follow the migrations. The primary key stays: other tables
+    reference it. Everything happens in the load's transaction, so a failure
+    rolls the drop back too.
+    """
+    constraints = conn.execute(
+        "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') "
+        "ORDER BY contype DESC, conname", (table,)).fetchall()
+    indexes = conn.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+        "AND k.conrelid = i.indrelid) ORDER BY c.relname", (table,)).fetchall()
+
+    for name, _, _ in constraints:
+        conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+
+    # Unique constraints first ('u' sorts after 'f' descending), then plain
+    # indexes, then foreign keys, whose check is one join once all is in.
+    unique = [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}'
+              for n, d, t in constraints if t == "u"]
+    foreign = [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}'
+               for n, d, t in constraints if t == "f"]
+    return unique + [d for _, d in indexes] + foreign
+
+
+def write_patients(conn, patients: list[Patient]) -> dict[str, int]:
+    """Inserts new patients; returns the id of each CF that was new."""
+    conn.execute("CREATE TEMP TABLE load_patient (ord int, cf text, given_name text, "
+                 "family_name text, birth_date date, comune_istat text, phone text, "
+                 "email text) ON COMMIT DROP")
+    copy_rows(conn, "load_patient", (
+        "ord", "cf", "given_name", "family_name", "birth_date", "comune_istat", "phone",
+        "email"),
+        ((i, p.cf, p.given_name, p.family_name, p.birth_date, p.comune_istat, p.phone,
+          p.email) for i, p in enumerate(patients)))
+    inserted = conn.execute(
+        "INSERT INTO patient (cf, given_name, family_name, birth_date, comune_istat, "
+        "phone, email, synthetic) SELECT cf, given_name, family_name, birth_date, "
+        "comune_istat, phone, email, true FROM load_patient ORDER BY ord "
+        "ON CONFLICT (cf) DO NOTHING RETURNING cf, id").fetchall()
+    return dict(inserted)
+
+
+def write_bookings(conn, bookings: list[Booking]) -> int:
+    if not bookings:
+        return 0
+    conn.execute("CREATE TEMP TABLE load_booking (ord int, code text, patient_id int, "
+                 "service_code text, agenda_id int, starts_at timestamptz, "
+                 "channel text, booked_at timestamptz, priority text, "
+                 "prescribed_on date, deadline timestamptz) ON COMMIT DROP")
+    copy_rows(conn, "load_booking", (
+        "ord", "code", "patient_id", "service_code", "agenda_id", "starts_at", "channel",
+        "booked_at", "priority", "prescribed_on", "deadline"),
+        ((i, b.code, b.patient_id, b.service_code, b.agenda_id, b.starts_at, b.channel,
+          b.booked_at, b.priority, b.prescribed_on, b.deadline)
+         for i, b in enumerate(bookings)))
+
+    # Times come from the slot row itself; the duplicate group from the service.
+    count = conn.execute(
+        "INSERT INTO appointment (code, patient_id, service_code, duplicate_group, "
+        "slot_id, agenda_id, starts_at, ends_at, status, channel, booked_at, priority, "
+        "prescribed_on, deadline, first_offer, took_first_offer, updated_at) "
+        "SELECT b.code, b.patient_id, b.service_code, v.duplicate_group, s.id, "
+        "s.agenda_id, s.starts_at, s.ends_at, 'booked', b.channel, b.booked_at, "
+        "b.priority, b.prescribed_on, b.deadline, s.starts_at, true, b.booked_at "
+        "FROM load_booking b JOIN slot s ON s.agenda_id = b.agenda_id "
+        "AND s.starts_at = b.starts_at JOIN service v ON v.code = b.service_code "
+        "ORDER BY b.ord").rowcount
+    if count != len(bookings):
+        raise RuntimeError(f"{len(bookings) - count} bookings found no slot")
+
+    conn.execute(
+        "UPDATE slot s SET booked = s.booked + n.booked FROM ("
+        "SELECT a.slot_id, count(*) AS booked FROM appointment a "
+        "JOIN load_booking b USING (code) GROUP BY a.slot_id) n WHERE s.id = n.slot_id")
+    conn.execute(
+        "INSERT INTO appointment_event (appointment_id, at, tag, channel, from_status, "
+        "to_status, data) SELECT a.id, a.booked_at, %s, a.channel, NULL, 'booked', %s "
+        "FROM appointment a JOIN load_booking b USING (code) ORDER BY a.id",
+        (EVENT_TAG, Jsonb({"generated": True})))
+    return count
