@@ -96,6 +96,18 @@ def service(conn: Connection, description: str, kind: str = "visit") -> str:
     return code
 
 
+SONDRIO = "014061"  # about 100 km from Milan, outside any default radius
+
+
+def ensure_sondrio(conn: Connection) -> None:
+    conn.execute(text("""
+        INSERT INTO comune (istat, name, province, belfiore, is_capital, lat, lon,
+                            population)
+        VALUES ('014061', 'Sondrio', 'SO', 'I829', true, 46.180347, 9.856893,
+                21066)
+        ON CONFLICT DO NOTHING"""))
+
+
 # Real rows of the national catalogue, for the search tests.
 CATALOGUE = [
     ("88.76.1", "ECOGRAFIA DELL'ADDOME COMPLETO", "diagnostic"),
