@@ -7,6 +7,7 @@ from retecup import __version__
 from retecup.api import metrics, problems
 from retecup.api.middleware import RequestContext
 from retecup.api.routes import agendas, appointments, availability, patients, reference
+from retecup.web import mount
 
 DESCRIPTION = """
 Rete regionale di prenotazione delle prestazioni ambulatoriali (CUP regionale).
@@ -26,4 +27,5 @@ def create_app(engine: Engine) -> FastAPI:
 
     for module in (reference, availability, patients, appointments, agendas):
         app.include_router(module.router, prefix="/api/v1")
+    mount(app)  # the web pages (retecup.web), served by the same server
     return app
