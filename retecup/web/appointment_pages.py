@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from retecup.domain.errors import RetecupError
+from retecup.domain.priority import Priority
 from retecup.services import booking, patients, web_catalogue, web_patients
 from retecup.services.visibility import load_visible
 from retecup.web import offers, pdf, store
@@ -74,7 +75,8 @@ def move_offers(request: Request, principal, appointment_id: int, paths: Paths,
         service = web_catalogue.service(conn, view["service_code"])
         shown = offers.search(
             conn, principal, view["service_code"], patient["comune_istat"],
-            view["priority"], view["prescribed_on"], filters, now())
+            Priority(view["priority"]) if view["priority"] else None,
+            view["prescribed_on"], filters, now())
     shown.items[:] = [o for o in shown.items if o["slot_id"] != view["slot_id"]]
     return render(request, "offers.html", paths=paths, patient=patient,
                   order=None, service=service, shown=shown, filters=filters,
