@@ -19,14 +19,18 @@ _SHARED = [
 
 
 def configure(level: str = "INFO", fmt: str = "console") -> None:
+    # Plain tracebacks, never with local variables: those would carry the
+    # parameters of queries, codici fiscali included, into the logs.
     renderer = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback)
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    *([structlog.processors.format_exc_info] if fmt == "json" else []),
                     renderer],
     )
     handler = logging.StreamHandler()

@@ -14,15 +14,15 @@ def search(conn: Connection, words: list[str], limit: int) -> list[dict]:
     params = {f"w{i}": w for i, w in enumerate(words)}
     params["limit"] = limit
     sql = f"""
-        SELECT code, description, branch_code, b.name AS branch, kind,
-               tariff_cents, tariff_source, score
+        SELECT s.code, s.description, s.branch_code, b.name AS branch, s.kind,
+               s.tariff_cents, s.tariff_source, s.score
         FROM (
             SELECT s.*, ({' + '.join(scores)}) / {len(words)} AS score,
                    least({', '.join(scores)}) AS worst
             FROM service s
         ) s LEFT JOIN branch b ON b.code = s.branch_code
         WHERE worst >= 0.5
-        ORDER BY score DESC, length(description), code
+        ORDER BY s.score DESC, length(s.description), s.code
         LIMIT :limit
     """
     return [dict(r) for r in conn.execute(text(sql), params).mappings()]
