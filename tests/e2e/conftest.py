@@ -28,6 +28,7 @@ def client(engine) -> TestClient:
 class Agenda:
     id: int
     slots: list[int]
+    service: str  # the first service it offers
 
 
 class World:
@@ -60,10 +61,14 @@ class World:
             return support.service(conn, description, kind)
 
     def agenda(self, **kwargs) -> Agenda:
+        """An agenda of the factory; unless told, of a service of its own."""
         kwargs.setdefault("horizon_days", 6)
+        if "services" not in kwargs:
+            kwargs["services"] = (self.service(),)
         with self.engine.begin() as conn:
             agenda_id = agendas.agenda(conn, **kwargs)
-            return Agenda(agenda_id, agendas.free_slots(conn, agenda_id))
+            return Agenda(agenda_id, agendas.free_slots(conn, agenda_id),
+                          kwargs["services"][0])
 
 
 @pytest.fixture

@@ -42,6 +42,15 @@ def problem(response, status: int, field: str | None = None) -> dict:
     return body
 
 
+def book(client, headers: dict, cf: str, slot_id: int, service: str,
+         **extra) -> dict:
+    """Books through the API and returns the 201 body."""
+    response = client.post("/api/v1/appointments", headers=headers, json={
+        "patient_cf": cf, "slot_id": slot_id, "service": service, **extra})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def rome_time(value: str) -> datetime:
     """Parses an ISO 8601 time that must carry Europe/Rome's offset."""
     assert _ROME_ISO.fullmatch(value), value
@@ -81,6 +90,11 @@ def slot_counters(engine: Engine, slot_id: int) -> tuple[int, int, int]:
         return tuple(conn.execute(
             text("SELECT booked, held, overbooked FROM slot WHERE id = :s"),
             {"s": slot_id}).one())
+
+
+def new_nre() -> str:
+    """A Lombardy NRE no other test uses: an NRE books a service once, ever."""
+    return "030" + uuid.uuid4().hex[:12].upper()
 
 
 def service(conn: Connection, description: str, kind: str = "visit") -> str:
