@@ -7,21 +7,28 @@ def search(conn: Connection, words: list[str], limit: int) -> list[dict]:
     """Services whose folded description matches every word, nearly.
 
     Each word is scored by trigram word similarity, which forgives a typo or
-    two and ignores where in the description the word sits; a service must
+    two and ignores where in the description the word sits. The title (the
+    text before the first full stop) counts more than the notes after it, which
+    name other services ("Non associabile a ECOGRAFIA ..."). A service must
     match each word reasonably and ranks by the mean.
     """
-    scores = [f"word_similarity(:w{i}, search_text)" for i in range(len(words))]
+    per_word = [
+        f"greatest(word_similarity(:w{i}, s.title),"
+        f" 0.8 * word_similarity(:w{i}, s.search_text))"
+        for i in range(len(words))
+    ]
     params = {f"w{i}": w for i, w in enumerate(words)}
     params["limit"] = limit
     sql = f"""
         SELECT s.code, s.description, s.branch_code, b.name AS branch, s.kind,
                s.tariff_cents, s.tariff_source, s.score
         FROM (
-            SELECT s.*, ({' + '.join(scores)}) / {len(words)} AS score,
-                   least({', '.join(scores)}) AS worst
-            FROM service s
+            SELECT s.*, ({' + '.join(per_word)}) / {len(words)} AS score,
+                   least({', '.join(per_word)}) AS worst
+            FROM (SELECT *, lower(split_part(description, '. ', 1)) AS title
+                  FROM service) s
         ) s LEFT JOIN branch b ON b.code = s.branch_code
-        WHERE worst >= 0.5
+        WHERE s.worst >= 0.45
         ORDER BY s.score DESC, length(s.description), s.code
         LIMIT :limit
     """
