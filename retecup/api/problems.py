@@ -30,8 +30,14 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+# The members RFC 9457 defines; an error's own data must not overwrite them
+# (StateForbids carries the appointment's `status`, which is not the HTTP one).
+_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+
+
 async def _domain_error(request: Request, error: RetecupError) -> JSONResponse:
-    extra = {k: v for k, v in error.data.items() if isinstance(v, (str, int))}
+    extra = {k: v for k, v in error.data.items()
+             if isinstance(v, (str, int)) and k not in _MEMBERS}
     return problem(error.status, error.slug, error.title, error.detail, **extra)
 
 
