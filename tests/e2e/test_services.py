@@ -21,10 +21,6 @@ def codes(client, headers, q: str, **params) -> list[str]:
     return [s["code"] for s in response.json()["items"]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: sql_catalogue.search selects `code` from service joined to branch, "
-    "both of which have a `code` column: every search is a 500 "
-    "(AmbiguousColumn)"))
 class TestSearchServices:
     def test_an_item_carries_code_description_branch_tariff_and_kind(
         self, client, world,
