@@ -235,11 +235,13 @@ class TestClosedDays:
 
 # Properties -------------------------------------------------------------------
 #
-# A band's wall-clock window on `day` is [start, end]. Its absolute opening and
-# closing follow one documented rule: a clock reading that happens twice
-# (October) opens at its first occurrence and closes at its last; a reading that
-# never happens (March) opens after the gap and closes before it. `reading`
-# computes that from the two UTC offsets of the day, without zoneinfo's `fold`.
+# On the wall clock of `day`, a slot of a band starts in [start, end) and ends
+# in (start, end]. The band's absolute opening and closing follow one rule: a
+# clock reading that happens twice (October) opens at its first occurrence and
+# closes at its last; a reading that never happens (March) opens after the gap
+# and closes before it. `reading` computes that from the day's two UTC offsets,
+# without zoneinfo's `fold`; the slots of a band are then floor((closing -
+# opening) / slot_min), back to back from the opening.
 
 def reading(day: date, clock: time, *, closing: bool) -> datetime:
     naive = datetime.combine(day, clock)
