@@ -69,15 +69,16 @@ _BRANCH_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                r"|cistouretrografia|pielografia|flebografia|cavografia|arteriografia"
                r"|aortografia|defecografia|isterosalpingografia|galattografia"
                r"|dacriocistografia|faringografia|fistolografia|stratigrafia"
-               r"|artrografia|eta ossea|radiolog|colangiografia|studio seriato|ansogramma"
-               r"|sotto stress")),
+               r"|artrografia|eta ossea|radiolog|colangiografia|studio seriato"
+               r"|ansogramma|sotto stress")),
     ("02", _rx(r"cardiolog|elettrocardiogra|\becg\b|holter|dopplergrafia cardiaca"
-               r"|cardiovascolar|da sforzo|aritmi|pace maker|defibrillatore|pressione arteriosa"
-               r"|loop recorder|tilt test")),
+               r"|cardiovascolar|da sforzo|aritmi|pace maker|defibrillatore"
+               r"|pressione arteriosa|loop recorder|tilt test")),
     ("05", _rx(r"angiolog|chirurgica vascolare|chirurgia vascolare"
-               r"|(ecocolordoppler|dopplergrafia) (degli arti|dei tronchi|dei vasi venosi"
-               r"|dei grossi vasi)|pletismografia degli arti|indice pressorio"
-               r"|vene varicose|varicectomia|sclerosant|vena perforante|safen")),
+               r"|(ecocolordoppler|dopplergrafia) (degli arti|dei tronchi"
+               r"|dei vasi venosi|dei grossi vasi)|pletismografia degli arti"
+               r"|indice pressorio|vene varicose|varicectomia|sclerosant"
+               r"|vena perforante|safen")),
     ("20", _rx(r"ostetric|ginecolog|isterosonografia|colposcop|isteroscop|\bpap test"
                r"|fetale|fetoplacentare|traslucenza nucale|ciclo ovulatorio"
                r"|amniocentesi|villi coriali|contraccettiv|ovai|follicol|fecondazione"
@@ -107,8 +108,8 @@ _BRANCH_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                r"|intragastric|dilatazione dell intestino|\bano\b|anal[ei]\b|anoscop"
                r"|ano rettale|rettal|fecaloma|gastric|gastroenterorragie")),
     ("08", _rx(r"^eco|ecografi|ecocolordoppler|doppler|ecoencefalografia")),
-    ("06", _rx(r"dermatolog|allergolog|unghi|ungue|onico|videodermatoscop|epiluminescenza|fototerapia"
-               r"|ultraviolett|\bcute\b|\bcutane")),
+    ("06", _rx(r"dermatolog|allergolog|unghi|ungue|onico|videodermatoscop"
+               r"|epiluminescenza|fototerapia|ultraviolett|\bcute\b|\bcutane")),
     ("01", _rx(r"anestesiolog|algolog|terapia del dolore|anestetico|\bblocco\b"
                r"|peridural|neurolitic|sedazione|agopuntura")),
     ("22", _rx(r"pneumolog|spirometri|broncodilatazione|provocazione bronchiale"
@@ -140,7 +141,8 @@ _BRANCH_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
                r"|correzioni forzate|addestramento|esercizi|fasciatura")),
     ("17", _rx(r"odontostomatolog|maxill|protesi (fissa|rimovibile)|corona"
                r"|apicectomia|chirurgia orale|frenul|interocclusale|sigillatura"
-               r"|osteointegrat|mantenitore di spazio|oss[oa] faccial|orosinusale|ugola|\bdent|gengiv|pulp|ortodont|canal[ei] "
+               r"|osteointegrat|mantenitore di spazio|oss[oa] faccial|orosinusale"
+               r"|ugola|\bdent|gengiv|pulp|ortodont|canal[ei] "
                r"|parodont|\bradici\b|tartaro|\barcat|lingua|palato|cavo orale"
                r"|\bbocca\b|mandibol|mascell|saliv")),
     ("04", _rx(r"chirurgi(a|ca) plastic|\blemb|sindattilia|tatuaggio")),

@@ -63,7 +63,9 @@ class AgendaPlan:
         return (self.slot_min, self.offer.capacity, self.template_index)
 
 
-def allocate_sites(rng: random.Random, sites: list[SiteRef], count: int) -> list[SiteRef]:
+def allocate_sites(
+    rng: random.Random, sites: list[SiteRef], count: int
+) -> list[SiteRef]:
     """The site of each of `count` agendas, in site order."""
     ordered = sorted(sites, key=lambda s: s.id)
     base = ordered if count >= len(ordered) else []
@@ -88,7 +90,8 @@ def plan_agendas(
 
 
 def _plan_one(rng, agenda_id, site, today, last_day) -> AgendaPlan:
-    choices = [o for o in catalogue_offers.OFFERS if site.hospital or not o.hospital_only]
+    choices = [o for o in catalogue_offers.OFFERS
+               if site.hospital or not o.hospital_only]
     offer = rng.choices(choices, [o.weight for o in choices])[0]
 
     access, regime = "first", "ssn"
@@ -163,4 +166,5 @@ def agenda_service_rows(plans: list[AgendaPlan]):
 
 def template_rows(plans: list[AgendaPlan], bands_json_by_key: dict):
     for p in plans:
-        yield (p.id, p.valid_from, p.valid_to, json.dumps(bands_json_by_key[p.template_key]))
+        bands = json.dumps(bands_json_by_key[p.template_key])
+        yield (p.id, p.valid_from, p.valid_to, bands)

@@ -49,6 +49,7 @@ class Booking:
     patient_id: int
     service_code: str
     agenda_id: int
+    slot_index: int  # position in the agenda's slot pattern
     starts_at: datetime
     ends_at: datetime
     channel: str
@@ -72,34 +73,54 @@ class _Diary:
 
 
 def plan_bookings(
-    rng: random.Random, plans: list[AgendaPlan], slots_of, curve: BookingCurve,
+    rng: random.Random, plans: list[AgendaPlan], pattern_of, curve: BookingCurve,
     patients_by_ats: dict[str, list[int]], ats_of_comune: dict[str, str],
     kind_of: dict[str, str], today: date,
 ) -> list[Booking]:
-    """Bookings for the generated agendas; `slots_of(plan)` gives its slots."""
+    """Bookings for the generated agendas; `pattern_of(plan)` gives (key, pattern)."""
     diaries: dict[int, _Diary] = defaultdict(_Diary)
     codes: set[str] = set()
+    eligible: dict = {}
     bookings = []
     for plan in plans:
         pool = patients_by_ats.get(ats_of_comune[plan.site.comune_istat])
-        if not pool:
-            continue
-        for slot, reserved_until in slots_of(plan):
-            rate = curve.rate((slot.starts_at.astimezone(ROME).date() - today).days)
-            if rate == 0.0:
-                break  # slots come in time order: the rest are later still
-            if reserved_until is not None:
-                continue  # held back for the reserve until its release
+        key, pattern = pattern_of(plan)
+        if key not in eligible:
+            eligible[key] = _eligible(pattern, curve, today)
+        for index, slot, rate in eligible[key] if pool else ():
             for _ in range(slot.capacity):
                 if rng.random() >= rate:
                     continue
-                booking = _book(rng, plan, slot, pool, diaries, codes, kind_of, today)
+                booking = _book(rng, plan, index, slot, pool, diaries, codes, kind_of,
+                                today)
                 if booking:
                     bookings.append(booking)
     return bookings
 
 
-def _book(rng, plan, slot, pool, diaries, codes, kind_of, today) -> Booking | None:
+def _eligible(pattern, curve: BookingCurve, today: date) -> list:
+    """The pattern's bookable slots with their booking rate, in time order."""
+    result = []
+    for index, (slot, reserved_until) in enumerate(
+            zip(pattern.slots, pattern.reserved_until, strict=True)):
+        rate = curve.rate((slot.starts_at.astimezone(ROME).date() - today).days)
+        if rate == 0.0:
+            break  # slots come in time order: the rest are later still
+        if reserved_until is None:  # reserved slots wait for their release
+            result.append((index, slot, rate))
+    return result
+
+
+def booked_counts(bookings: list[Booking]) -> dict[int, dict[int, int]]:
+    """Appointments per agenda and slot index, for the slot rows' counters."""
+    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for booking in bookings:
+        counts[booking.agenda_id][booking.slot_index] += 1
+    return counts
+
+
+def _book(rng, plan, index, slot, pool, diaries, codes, kind_of, today
+          ) -> Booking | None:
     service_code, _ = rng.choice(plan.services)
     group = service_code  # duplicate_group defaults to the code (catalogue)
     for _ in range(_PATIENT_TRIES):
@@ -116,12 +137,14 @@ def _book(rng, plan, slot, pool, diaries, codes, kind_of, today) -> Booking | No
     priority = prescribed = limit = None
     if plan.access == "first" and plan.regime == "ssn":
         priority = rng.choices(_PRIORITIES, _PRIORITY_WEIGHTS)[0]
-        prescribed = booked_at.astimezone(ROME).date() - timedelta(days=rng.randint(0, 7))
+        booked_on = booked_at.astimezone(ROME).date()
+        prescribed = booked_on - timedelta(days=rng.randint(0, 7))
         limit = deadline(priority, prescribed, kind_of[service_code])
 
     return Booking(
         code=_unique_code(rng, codes), patient_id=patient_id,
-        service_code=service_code, agenda_id=plan.id, starts_at=slot.starts_at,
+        service_code=service_code, agenda_id=plan.id, slot_index=index,
+        starts_at=slot.starts_at,
         ends_at=slot.ends_at, channel=rng.choice(plan.channels), booked_at=booked_at,
         priority=priority.value if priority else None, prescribed_on=prescribed,
         deadline=limit,

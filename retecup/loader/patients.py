@@ -20,7 +20,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from codicefiscale import codicefiscale
 from faker.providers.person.it_IT import Provider as ItalianNames
@@ -119,12 +119,12 @@ def _birthplace(rng, weighted, residence, born, spans) -> str:
     return _FALLBACK_BIRTHPLACE
 
 
-@lru_cache(maxsize=None)
+@cache
 def _surname_code(name: str) -> str:
     return codicefiscale.encode_lastname(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _name_code(name: str) -> str:
     return codicefiscale.encode_firstname(name)
 

@@ -40,7 +40,8 @@ def _insert(conn: psycopg.Connection, table: str, columns: tuple[str, ...],
 def load_agencies(conn, ats_of_asst: dict[str, str]) -> int:
     rows = [(a.code, a.name, a.full_name, a.kind, a.active,
              ats_of_asst.get(a.code) if a.kind == "ASST" else None)
-            for a in sorted(sources.agencies(), key=lambda a: (a.kind != "ATS", a.code))]
+            for a in sorted(sources.agencies(),
+                            key=lambda a: (a.kind != "ATS", a.code))]
     return _insert(conn, "health_agency",
                    ("code", "name", "full_name", "kind", "active", "ats_code"),
                    rows, "(code)")
@@ -62,10 +63,12 @@ def load_providers(conn, ats_of_asst: dict[str, str],
 
     for h in sources.hospitals():
         if h.provider_kind == "IRCCS":
-            rows.append((h.provider_code, h.name, "IRCCS", ats_of_comune[h.comune_istat],
-                         False, f"{_HOSPITALS_SOURCE} + derived_ospedali_erogatori.csv"))
+            rows.append((h.provider_code, h.name, "IRCCS",
+                         ats_of_comune[h.comune_istat], False,
+                         f"{_HOSPITALS_SOURCE} + derived_ospedali_erogatori.csv"))
     code, name, ats = _AUXOLOGICO
-    rows.append((code, name, "IRCCS", ats, False, "lombardia_strutture_ricovero_hsp11.csv"))
+    rows.append((code, name, "IRCCS", ats, False,
+                 "lombardia_strutture_ricovero_hsp11.csv"))
 
     for row in sources.read_rows(_SISS_SOURCE):
         if row["tipo_struttura_codice"] == "C-DOM":

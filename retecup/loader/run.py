@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import psycopg
@@ -58,10 +59,6 @@ class _Progress:
         self.report(f"[{elapsed:7.1f}s] {name}: {shown} ({self.seconds[name]:.1f}s)")
 
 
-def _rng(seed: int, purpose: str) -> random.Random:
-    return random.Random(f"{seed}:{purpose}")
-
-
 def load(engine: Engine, profile: Profile, *, seed: int, today: date | None,
          progress: Callable[[str], None]) -> dict:
     steps = _Progress(progress)
@@ -103,12 +100,41 @@ def load(engine: Engine, profile: Profile, *, seed: int, today: date | None,
     return summary
 
 
+@dataclass
+class _Load:
+    """What the steps of one load share."""
+
+    conn: psycopg.Connection
+    profile: Profile
+    seed: int
+    today: date
+    last_day: date
+    steps: _Progress
+    counts: dict = field(default_factory=dict)
+
+    def rng(self, purpose: str) -> random.Random:
+        # One stream per purpose: changing one generator leaves the others be.
+        return random.Random(f"{self.seed}:{purpose}")
+
+
 def _load_all(conn, profile, seed, today, last_day, steps) -> dict:
-    counts: dict[str, int] = {}
+    load = _Load(conn, profile, seed, today, last_day, steps)
     ats_of_comune = geography.comune_ats(sources.comuni(), sources.province_ats(),
                                          sources.ats_exceptions())
+    _reference(load, ats_of_comune)
+    site_refs = _generated_sites(load, ats_of_comune)
+    plans, pools = _agendas(load, site_refs)
+    people, new_ids = _patients(load)
+    patterns, planned = _patterns_and_bookings(load, plans, pools, people, new_ids,
+                                               ats_of_comune)
+    _slots_and_appointments(load, plans, patterns, planned)
+    _analyze(load)
+    return load.counts
 
-    with steps.step("reference data") as shown:
+
+def _reference(load: _Load, ats_of_comune: dict[str, str]) -> None:
+    conn = load.conn
+    with load.steps.step("reference data") as shown:
         ats_of_asst = geography.asst_ats(sources.hospitals(), ats_of_comune)
         shown["agencies"] = reference.load_agencies(conn, ats_of_asst)
         shown["comuni"] = reference.load_comuni(conn, ats_of_comune)
@@ -117,55 +143,72 @@ def _load_all(conn, profile, seed, today, last_day, steps) -> dict:
         shown["branches"] = reference.load_branches(conn)
         shown["services"] = reference.load_services(conn)
 
-    with steps.step("generated sites") as shown:
+
+def _generated_sites(load: _Load, ats_of_comune) -> list[agendas.SiteRef]:
+    with load.steps.step("generated sites") as shown:
         asst_of = geography.comune_asst(sources.comuni(), ats_of_comune,
                                         sources.hospitals(), sources.districts())
         planned = geography.generated_sites(sources.comuni(), asst_of,
                                             sources.districts(),
-                                            profile.site_min_population)
-        shown["sites"] = reference.load_generated_sites(conn, planned)
-        site_refs = _site_refs(conn, planned)
+                                            load.profile.site_min_population)
+        shown["sites"] = reference.load_generated_sites(load.conn, planned)
+        return _site_refs(load.conn, planned)
 
-    with steps.step("agendas") as shown:
-        ids = store.reserve_ids(conn, "agenda", profile.agendas)
-        plans = agendas.plan_agendas(_rng(seed, "agendas"), site_refs, profile.agendas,
-                                     ids, today, last_day)
-        pools = _template_pools(seed, plans)
+
+def _agendas(load: _Load, site_refs):
+    count = load.profile.agendas
+    with load.steps.step("agendas") as shown:
+        ids = store.reserve_ids(load.conn, "agenda", count)
+        plans = agendas.plan_agendas(load.rng("agendas"), site_refs, count, ids,
+                                     load.today, load.last_day)
+        pools = {(m, c): templates.template_pool(load.rng(f"templates:{m}:{c}"), m, c)
+                 for m, c in sorted({(p.slot_min, p.offer.capacity) for p in plans})}
         bands = {(m, c, i): templates.bands_json(pool[i])
                  for (m, c), pool in pools.items() for i in range(len(pool))}
-        shown.update(store.write_agendas(conn, plans, bands, last_day))
-        counts.update(shown)
+        shown.update(store.write_agendas(load.conn, plans, bands, load.last_day))
+        load.counts.update(shown)
+    return plans, pools
 
-    with steps.step("slots") as shown:
-        patterns = slots.build_patterns(plans, pools, today, last_day)
+
+def _patients(load: _Load):
+    with load.steps.step("patients") as shown:
+        people = patients.generate_patients(
+            load.rng("patients"), load.profile.patients, sources.comuni(),
+            sources.belfiore_validity(), load.today)
+        new_ids = store.write_patients(load.conn, people)
+        shown["patients"] = load.counts["patients"] = len(new_ids)
+    return people, new_ids
+
+
+def _patterns_and_bookings(load: _Load, plans, pools, people, new_ids, ats_of_comune):
+    with load.steps.step("slot patterns and bookings") as shown:
+        patterns = slots.build_patterns(plans, pools, load.today, load.last_day)
         shown["patterns"] = len(patterns)
-        shown["slots"] = store.write_slots(conn, plans, patterns, bulk=profile.bulk_slots)
-        counts["slots"] = shown["slots"]
+        planned = bookings.plan_bookings(
+            load.rng("bookings"), plans, _pattern_of(patterns), load.profile.booking,
+            _patients_by_ats(people, new_ids, ats_of_comune), ats_of_comune,
+            reference.kinds(load.conn), load.today)
+        shown["bookings"] = len(planned)
+    return patterns, planned
 
-    with steps.step("patients") as shown:
-        people = patients.generate_patients(_rng(seed, "patients"), profile.patients,
-                                            sources.comuni(), sources.belfiore_validity(),
-                                            today)
-        new_ids = store.write_patients(conn, people)
-        shown["patients"] = counts["patients"] = len(new_ids)
 
-    with steps.step("appointments") as shown:
-        by_ats: dict[str, list[int]] = defaultdict(list)
-        for person in people:
-            if person.cf in new_ids:
-                by_ats[ats_of_comune[person.comune_istat]].append(new_ids[person.cf])
-        planned_bookings = bookings.plan_bookings(
-            _rng(seed, "bookings"), plans, _slots_of(patterns), profile.booking,
-            by_ats, ats_of_comune, reference.kinds(conn), today)
-        shown["appointments"] = store.write_bookings(conn, planned_bookings)
-        counts["appointments"] = shown["appointments"]
+def _slots_and_appointments(load: _Load, plans, patterns, planned) -> None:
+    bulk = load.profile.bulk_slots
+    with load.steps.step("slots") as shown:
+        shown["slots"] = load.counts["slots"] = store.write_slots(
+            load.conn, plans, patterns, bookings.booked_counts(planned), bulk=bulk)
+    with load.steps.step("appointments") as shown:
+        shown["appointments"] = load.counts["appointments"] = store.write_bookings(
+            load.conn, planned, bulk=bulk)
 
-    with steps.step("analyze") as shown:
-        for table in ("agenda", "agenda_service", "agenda_template", "slot", "patient",
-                      "appointment", "site", "service"):
-            conn.execute(f"ANALYZE {table}")
-        shown["tables"] = 8
-    return counts
+
+def _analyze(load: _Load) -> None:
+    with load.steps.step("analyze") as shown:
+        tables = ("agenda", "agenda_service", "agenda_template", "patient",
+                  "appointment", "appointment_event", "site", "service")
+        for table in tables:
+            load.conn.execute(f"ANALYZE {table}")
+        shown["tables"] = len(tables) + 1  # slot was analyzed after its load
 
 
 def _site_refs(conn, planned: list[geography.PlannedSite]) -> list[agendas.SiteRef]:
@@ -187,14 +230,17 @@ def _site_refs(conn, planned: list[geography.PlannedSite]) -> list[agendas.SiteR
     return refs
 
 
-def _template_pools(seed: int, plans) -> dict:
-    keys = sorted({(p.slot_min, p.offer.capacity) for p in plans})
-    return {(m, c): templates.template_pool(_rng(seed, f"templates:{m}:{c}"), m, c)
-            for m, c in keys}
+def _pattern_of(patterns):
+    def pattern_of(plan):
+        key = slots.pattern_key(plan)
+        return key, patterns[key]
+    return pattern_of
 
 
-def _slots_of(patterns):
-    def slots_of(plan):
-        pattern = patterns[slots.pattern_key(plan)]
-        return zip(pattern.slots, pattern.reserved_until, strict=True)
-    return slots_of
+def _patients_by_ats(people, new_ids, ats_of_comune) -> dict[str, list[int]]:
+    # Only patients this load created: others may hold appointments already.
+    by_ats: dict[str, list[int]] = defaultdict(list)
+    for person in people:
+        if person.cf in new_ids:
+            by_ats[ats_of_comune[person.comune_istat]].append(new_ids[person.cf])
+    return by_ats

@@ -26,13 +26,15 @@ log = logging.getLogger(__name__)
 PatternKey = tuple[tuple[int, int, int], str | None, int, int]
 
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-_ROW_HEAD = struct.pack("!hi", 5, 4)  # five fields, then a 4-byte agenda id
+_ROW_HEAD = struct.pack("!hi", 6, 4)  # six fields, then a 4-byte agenda id
 _HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _TRAILER = struct.pack("!h", -1)
 _CHUNK_BYTES = 16 * 1024 * 1024
 
-COPY_SLOT = ("COPY slot (agenda_id, starts_at, ends_at, capacity, reserved_until) "
-             "FROM STDIN (FORMAT BINARY)")
+COPY_SLOT = ("COPY slot (agenda_id, starts_at, ends_at, capacity, booked, "
+             "reserved_until) FROM STDIN (FORMAT BINARY)")
+
+Booked = dict[int, dict[int, int]]  # agenda id -> slot index -> appointments
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ def closed_key(plan: AgendaPlan) -> str | None:
 
 
 def pattern_key(plan: AgendaPlan) -> PatternKey:
-    return (plan.template_key, closed_key(plan), plan.reserve_percent, plan.release_days)
+    return (plan.template_key, closed_key(plan), plan.reserve_percent,
+            plan.release_days)
 
 
 def build_patterns(
@@ -96,23 +99,25 @@ def _micros(instant: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _encode_tail(slot: SlotTime, reserved_until: datetime | None) -> bytes:
+def _encode_tail(slot: SlotTime, reserved_until: datetime | None,
+                 booked: int = 0) -> bytes:
     """The fields after the agenda id, in PostgreSQL binary COPY format."""
-    tail = struct.pack("!iqiqih", 8, _micros(slot.starts_at), 8,
-                       _micros(slot.ends_at), 2, slot.capacity)
+    tail = struct.pack("!iqiqihih", 8, _micros(slot.starts_at), 8,
+                       _micros(slot.ends_at), 2, slot.capacity, 2, booked)
     if reserved_until is None:
         return tail + struct.pack("!i", -1)
     return tail + struct.pack("!iq", 8, _micros(reserved_until))
 
 
-def agenda_bytes(plans: list[AgendaPlan], patterns: dict[PatternKey, Pattern]
-                 ) -> Iterator[bytes]:
+def agenda_bytes(plans: list[AgendaPlan], patterns: dict[PatternKey, Pattern],
+                 booked: Booked) -> Iterator[bytes]:
     """The COPY stream in chunks: header, every agenda's rows, trailer."""
     buffer, size = [_HEADER], len(_HEADER)
     for plan in plans:
-        parts = patterns[pattern_key(plan)].parts
-        if not parts:
+        pattern = patterns[pattern_key(plan)]
+        if not pattern.parts:
             continue  # a pattern without slots (say, closed all window)
+        parts = _with_bookings(pattern, booked.get(plan.id))
         chunk = struct.pack("!i", plan.id).join(parts)
         buffer.append(chunk)
         size += len(chunk)
@@ -123,10 +128,23 @@ def agenda_bytes(plans: list[AgendaPlan], patterns: dict[PatternKey, Pattern]
     yield b"".join(buffer)
 
 
+def _with_bookings(pattern: Pattern, booked: dict[int, int] | None) -> list[bytes]:
+    """The pattern's parts with the booked counters of one agenda written in."""
+    if not booked:
+        return pattern.parts
+    parts = list(pattern.parts)
+    last = len(pattern.slots) - 1
+    for index, count in booked.items():
+        # Slot i's fields open part i + 1, followed by the next row's head.
+        tail = _encode_tail(pattern.slots[index], pattern.reserved_until[index], count)
+        parts[index + 1] = tail if index == last else tail + _ROW_HEAD
+    return parts
+
+
 def copy_slots(conn: psycopg.Connection, plans: list[AgendaPlan],
-               patterns: dict[PatternKey, Pattern]) -> int:
+               patterns: dict[PatternKey, Pattern], booked: Booked) -> int:
     rows = sum(len(patterns[pattern_key(p)].slots) for p in plans)
     with conn.cursor() as cur, cur.copy(COPY_SLOT) as copy:
-        for chunk in agenda_bytes(plans, patterns):
+        for chunk in agenda_bytes(plans, patterns, booked):
             copy.write(chunk)
     return rows

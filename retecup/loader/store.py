@@ -1,7 +1,8 @@
 """Writes generated rows in bulk with COPY, inside the load's transaction."""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -52,50 +53,57 @@ def write_agendas(conn, plans: list[AgendaPlan], bands_by_key: dict, last_day) -
     return written
 
 
-def write_slots(conn, plans, patterns, *, bulk: bool) -> int:
+def write_slots(conn, plans, patterns, booked, *, bulk: bool) -> int:
     """Slot rows; in bulk mode the secondary indexes are rebuilt afterwards."""
-    if not bulk:
-        return slots.copy_slots(conn, plans, patterns)
-
-    rebuild = _drop_secondary(conn, "slot")
-    count = slots.copy_slots(conn, plans, patterns)
-    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-    for statement in rebuild:
-        conn.execute(statement)
+    with _rebuilt_after(conn, "slot", bulk):
+        count = slots.copy_slots(conn, plans, patterns, booked)
+    # Statistics now, so that joining appointments to slots uses the index.
+    conn.execute("ANALYZE slot")
     return count
 
 
-def _drop_secondary(conn, table: str) -> list[str]:
-    """Drops the table's unique/foreign-key constraints and plain indexes.
+@contextmanager
+def _rebuilt_after(conn, table: str, enabled: bool) -> Iterator[None]:
+    """Bulk mode: no index or constraint maintenance row by row.
 
-    Returns the statements that recreate them exactly, read from the catalog
-    so that they follow the migrations. The primary key stays: other tables
-    reference it. Everything happens in the load's transaction, so a failure
-    rolls the drop back too.
+    Drops the table's unique, exclusion and foreign-key constraints and its
+    plain indexes, runs the body, then recreates them exactly as the catalog
+    described them (so they follow the migrations) and so checks them over
+    all rows at once. The primary key stays: other tables reference it. All
+    of it happens in the load's transaction: a failure rolls the drop back.
     """
+    if not enabled:
+        yield
+        return
+
     constraints = conn.execute(
         "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype IN ('u', 'f') "
-        "ORDER BY contype DESC, conname", (table,)).fetchall()
+        "WHERE conrelid = %s::regclass AND contype IN ('u', 'x', 'f') "
+        "ORDER BY conname", (table,)).fetchall()
     indexes = conn.execute(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
         "AND k.conrelid = i.indrelid) ORDER BY c.relname", (table,)).fetchall()
-
     for name, _, _ in constraints:
         conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
 
-    # Unique constraints first ('u' sorts after 'f' descending), then plain
-    # indexes, then foreign keys, whose check is one join once all is in.
-    unique = [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}'
-              for n, d, t in constraints if t == "u"]
-    foreign = [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}'
-               for n, d, t in constraints if t == "f"]
-    return unique + [d for _, d in indexes] + foreign
+    yield
+
+    # Indexes first, foreign keys last: their check is then one join.
+    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+    add = f"ALTER TABLE {table} ADD CONSTRAINT"
+    for name, definition, kind in constraints:
+        if kind != "f":
+            conn.execute(f'{add} "{name}" {definition}')
+    for _, definition in indexes:
+        conn.execute(definition)
+    for name, definition, kind in constraints:
+        if kind == "f":
+            conn.execute(f'{add} "{name}" {definition}')
 
 
 def write_patients(conn, patients: list[Patient]) -> dict[str, int]:
@@ -116,7 +124,7 @@ def write_patients(conn, patients: list[Patient]) -> dict[str, int]:
     return dict(inserted)
 
 
-def write_bookings(conn, bookings: list[Booking]) -> int:
+def write_bookings(conn, bookings: list[Booking], *, bulk: bool) -> int:
     if not bookings:
         return 0
     conn.execute("CREATE TEMP TABLE load_booking (ord int, code text, patient_id int, "
@@ -124,14 +132,27 @@ def write_bookings(conn, bookings: list[Booking]) -> int:
                  "channel text, booked_at timestamptz, priority text, "
                  "prescribed_on date, deadline timestamptz) ON COMMIT DROP")
     copy_rows(conn, "load_booking", (
-        "ord", "code", "patient_id", "service_code", "agenda_id", "starts_at", "channel",
-        "booked_at", "priority", "prescribed_on", "deadline"),
+        "ord", "code", "patient_id", "service_code", "agenda_id", "starts_at",
+        "channel", "booked_at", "priority", "prescribed_on", "deadline"),
         ((i, b.code, b.patient_id, b.service_code, b.agenda_id, b.starts_at, b.channel,
           b.booked_at, b.priority, b.prescribed_on, b.deadline)
          for i, b in enumerate(bookings)))
 
-    # Times come from the slot row itself; the duplicate group from the service.
-    count = conn.execute(
+    # The slot rows already count these appointments (written by the slot
+    # COPY); times come from the slot itself, the duplicate group from the
+    # service.
+    conn.execute("ANALYZE load_booking")
+    with _rebuilt_after(conn, "appointment", bulk):
+        count = _insert_appointments(conn)
+    if count != len(bookings):
+        raise RuntimeError(f"{len(bookings) - count} bookings found no slot")
+    with _rebuilt_after(conn, "appointment_event", bulk):
+        _insert_events(conn)
+    return count
+
+
+def _insert_appointments(conn) -> int:
+    return conn.execute(
         "INSERT INTO appointment (code, patient_id, service_code, duplicate_group, "
         "slot_id, agenda_id, starts_at, ends_at, status, channel, booked_at, priority, "
         "prescribed_on, deadline, first_offer, took_first_offer, updated_at) "
@@ -141,16 +162,11 @@ def write_bookings(conn, bookings: list[Booking]) -> int:
         "FROM load_booking b JOIN slot s ON s.agenda_id = b.agenda_id "
         "AND s.starts_at = b.starts_at JOIN service v ON v.code = b.service_code "
         "ORDER BY b.ord").rowcount
-    if count != len(bookings):
-        raise RuntimeError(f"{len(bookings) - count} bookings found no slot")
 
-    conn.execute(
-        "UPDATE slot s SET booked = s.booked + n.booked FROM ("
-        "SELECT a.slot_id, count(*) AS booked FROM appointment a "
-        "JOIN load_booking b USING (code) GROUP BY a.slot_id) n WHERE s.id = n.slot_id")
+
+def _insert_events(conn) -> None:
     conn.execute(
         "INSERT INTO appointment_event (appointment_id, at, tag, channel, from_status, "
         "to_status, data) SELECT a.id, a.booked_at, %s, a.channel, NULL, 'booked', %s "
         "FROM appointment a JOIN load_booking b USING (code) ORDER BY a.id",
         (EVENT_TAG, Jsonb({"generated": True})))
-    return count
