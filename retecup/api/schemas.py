@@ -105,6 +105,8 @@ class CancelIn(Strict):
 
 class HoldIn(Strict):
     slot_id: int = Field(gt=0)
+    priority: Priority | None = Field(
+        default=None, description="Needed to hold a slot reserved for U and B")
 
 
 class Hold(BaseModel):

@@ -80,7 +80,8 @@ def to_revoke(held: list[Held], duplicate_group: str, now: datetime) -> list[Hel
 def first_overlap(
     held: list[Held], starts_at: datetime, ends_at: datetime, ignore: set[int]
 ) -> Held | None:
-    """The earliest active appointment that overlaps [starts_at, ends_at)."""
+    """The earliest of `held` (the patient's active appointments) that overlaps
+    [starts_at, ends_at), leaving out the ids in `ignore`."""
     clashes = [
         h
         for h in held

@@ -5,7 +5,8 @@ turned into two instants, its opening and its closing, and slots are laid from
 the opening in steps of their length, as long as a slot ends by the closing.
 Stepping in absolute time keeps every slot exactly its length on the nights the
 clocks change: a band that spans the missing hour in March is an hour shorter,
-one that spans the repeated hour in October an hour longer.
+one that spans the repeated hour in October an hour longer. See `local_instant`
+for a band that opens or closes inside those hours.
 """
 
 from collections.abc import Iterable, Iterator
@@ -64,14 +65,35 @@ class SlotTime:
     reserved: bool = False
 
 
-def local_instant(day: date, clock: time, tz: ZoneInfo, *, last: bool = False) -> datetime:
-    """The UTC instant the wall clock shows `clock` on `day`.
+def local_instant(
+    day: date, clock: time, tz: ZoneInfo, *, closing: bool = False
+) -> datetime:
+    """The UTC instant at which a band opens (or closes) at `clock` on `day`.
 
-    A repeated time (October) is taken at its first occurrence, or its last when
-    `last` is set (for closings); a skipped time (March) falls after the gap.
+    A time the clocks skip (March) is taken as the moment they resume, so a
+    band opening at 02:30 opens at 03:00. A time the clocks repeat (October) is
+    taken at its later reading for an opening and its earlier one for a
+    closing, so that no slot falls outside the band on the wall clock.
     """
-    local = datetime.combine(day, clock, tzinfo=tz).replace(fold=1 if last else 0)
-    return local.astimezone(UTC)
+    naive = datetime.combine(day, clock)
+    if not _exists(naive, tz):
+        while not _exists(naive, tz):
+            naive += timedelta(minutes=1)
+        return naive.replace(tzinfo=tz).astimezone(UTC)
+
+    fold = 0 if closing else 1
+    return naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+
+
+def _repeated(day: date, clock: time, tz: ZoneInfo) -> bool:
+    naive = datetime.combine(day, clock)
+    first, last = (naive.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
+    return first != last and _exists(naive, tz)
+
+
+def _exists(naive: datetime, tz: ZoneInfo) -> bool:
+    round_trip = naive.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+    return round_trip.replace(tzinfo=None) == naive
 
 
 def template_for(day: date, templates: Iterable[Template]) -> Template | None:
@@ -82,7 +104,11 @@ def template_for(day: date, templates: Iterable[Template]) -> Template | None:
 
 def band_slots(day: date, band: Band, tz: ZoneInfo = ROME) -> Iterator[SlotTime]:
     opening = local_instant(day, band.start, tz)
-    closing = local_instant(day, band.end, tz, last=True)
+    closing = local_instant(day, band.end, tz, closing=True)
+    if closing <= opening and _repeated(day, band.start, tz):
+        # A band wholly inside October's repeated hour runs once, first time round.
+        opening = datetime.combine(day, band.start, tz).astimezone(UTC)
+        closing = datetime.combine(day, band.end, tz).astimezone(UTC)
     step = timedelta(minutes=band.slot_min)
 
     start = opening

@@ -67,7 +67,7 @@ def offer_query(
     if comune:
         place = sql_people.comune(conn, comune)
         if place is None:
-            raise InvalidInput("comune", f"comune {cmd.comune!r} sconosciuto")
+            raise InvalidInput("comune", f"comune {comune!r} sconosciuto")
         lat, lon = place["lat"], place["lon"]
         radius = cmd.radius_km or get_settings().default_radius_km
 

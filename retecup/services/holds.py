@@ -13,17 +13,22 @@ from retecup.adapters import sql_slots
 from retecup.config import get_settings
 from retecup.domain.access import PROVIDER_ROLES, Principal, Role
 from retecup.domain.errors import Forbidden, NotFound, SlotClosed, SlotTaken
+from retecup.domain.priority import Priority
 
 log = logging.getLogger(__name__)
 
 
-def hold(conn: Connection, principal: Principal, slot_id: int, now: datetime) -> dict:
+def hold(conn: Connection, principal: Principal, slot_id: int, now: datetime,
+         priority: Priority | None = None) -> dict:
     slot = sql_slots.slot_for_booking(conn, slot_id)
     if slot is None:
         raise NotFound(f"slot_id: posto {slot_id} inesistente")
     _check_may_hold(principal, slot)
     if slot["starts_at"] <= now or not slot["open"] or slot["agenda_status"] != "active":
         raise SlotClosed("slot_id: il posto non è prenotabile")
+    reserved = slot["reserved_until"] and slot["reserved_until"] > now
+    if reserved and priority not in (Priority.U, Priority.B):
+        raise SlotClosed("slot_id: posto riservato alle priorità U e B")
 
     expires = now + timedelta(minutes=get_settings().hold_minutes)
     hold_id = sql_slots.hold_place(conn, slot_id, principal.id, now, expires)

@@ -53,25 +53,32 @@ def wall(instant: datetime) -> tuple[date, time]:
 
 
 class TestLocalInstant:
-    def test_a_repeated_time_opens_at_its_first_occurrence(self):
-        assert local_instant(AUTUMN_2026, time(2, 30), ROME) == utc(2026, 10, 25, 0, 30)
+    def test_a_repeated_time_opens_at_its_later_reading(self):
+        opening = local_instant(AUTUMN_2026, time(2, 30), ROME)
 
-    def test_a_repeated_time_closes_at_its_last_occurrence(self):
-        closing = local_instant(AUTUMN_2026, time(2, 30), ROME, last=True)
+        assert opening == utc(2026, 10, 25, 1, 30)
 
-        assert closing == utc(2026, 10, 25, 1, 30)
+    def test_a_repeated_time_closes_at_its_earlier_reading(self):
+        closing = local_instant(AUTUMN_2026, time(2, 30), ROME, closing=True)
 
-    def test_a_skipped_time_opens_after_the_gap(self):
+        assert closing == utc(2026, 10, 25, 0, 30)
+
+    def test_a_skipped_time_opens_when_the_clocks_resume(self):
         opening = local_instant(SPRING_2026, time(2, 30), ROME)
 
-        assert opening.astimezone(ROME).isoformat() == "2026-03-29T03:30:00+02:00"
+        assert opening.astimezone(ROME).isoformat() == "2026-03-29T03:00:00+02:00"
 
-    def test_a_skipped_time_closes_before_the_gap(self):
-        # The docstring says a skipped time falls after the gap; for closings it
-        # falls before, which keeps every slot inside its band on the wall clock.
-        closing = local_instant(SPRING_2026, time(2, 30), ROME, last=True)
+    def test_a_skipped_time_closes_when_the_clocks_resume(self):
+        closing = local_instant(SPRING_2026, time(2, 30), ROME, closing=True)
 
-        assert closing.astimezone(ROME).isoformat() == "2026-03-29T01:30:00+01:00"
+        assert closing.astimezone(ROME).isoformat() == "2026-03-29T03:00:00+02:00"
+
+    def test_a_band_wholly_inside_the_repeated_hour_runs_once(self):
+        slots = slots_of(AUTUMN_2026, "02:00", "02:45", 15)
+
+        assert [s.starts_at.astimezone(ROME).isoformat() for s in slots] == [
+            "2026-10-25T02:00:00+02:00", "2026-10-25T02:15:00+02:00",
+            "2026-10-25T02:30:00+02:00"]
 
 
 class TestBandSlotsAcrossDst:
@@ -112,17 +119,11 @@ class TestBandSlotsAcrossDst:
 
 
 class TestBandsInsideTheRepeatedHour:
-    @pytest.mark.xfail(strict=True, reason="bug: a band closing inside October's "
-                       "repeated hour closes at its last occurrence, so slots run "
-                       "past its end on the wall clock (02:30 CEST to 02:00 CET)")
     def test_a_band_ending_in_the_repeated_hour_ends_there_on_the_wall_clock(self):
         slots = slots_of(AUTUMN_2026, "01:00", "02:30", 30)
 
         assert all(wall(s.starts_at)[1] < time(2, 30) for s in slots)
 
-    @pytest.mark.xfail(strict=True, reason="bug: a band opening inside October's "
-                       "repeated hour gets a slot starting at 02:00 CET, before "
-                       "the band's start on the wall clock")
     def test_a_band_starting_in_the_repeated_hour_starts_there_on_the_wall_clock(
         self,
     ):
@@ -236,34 +237,41 @@ class TestClosedDays:
 # Properties -------------------------------------------------------------------
 #
 # On the wall clock of `day`, a slot of a band starts in [start, end) and ends
-# in (start, end]. The band's absolute opening and closing follow one rule: a
-# clock reading that happens twice (October) opens at its first occurrence and
-# closes at its last; a reading that never happens (March) opens after the gap
-# and closes before it. `reading` computes that from the day's two UTC offsets,
-# without zoneinfo's `fold`; the slots of a band are then floor((closing -
-# opening) / slot_min), back to back from the opening.
+# in (start, end], except that a band closing at a time the clocks skip closes
+# when they resume (03:00). The oracle below computes the band's opening and
+# closing from the day's two UTC offsets, without zoneinfo's `fold`: a reading
+# that happens twice (October) opens at its later occurrence and closes at its
+# earlier; a reading that never happens (March) opens and closes when the
+# clocks resume; a band wholly inside the repeated hour runs once, first time
+# round. The slots are floor((closing - opening) / slot_min), back to back.
 
-def reading(day: date, clock: time, *, closing: bool) -> datetime:
+def readings(day: date, clock: time) -> list[datetime]:
     naive = datetime.combine(day, clock)
-    before = datetime.combine(day, time(0), ROME).utcoffset()
-    after = datetime.combine(day, time(23, 59), ROME).utcoffset()
-    found = sorted(
-        u for u in {(naive - off).replace(tzinfo=UTC) for off in (before, after)}
+    offsets = {datetime.combine(day, t, ROME).utcoffset() for t in (time(0),
+                                                                     time(23, 59))}
+    return sorted(
+        u for u in {(naive - off).replace(tzinfo=UTC) for off in offsets}
         if u.astimezone(ROME).replace(tzinfo=None) == naive
     )
-    if found:
-        return found[-1] if closing else found[0]
-    return (naive - (after if closing else before)).replace(tzinfo=UTC)
+
+
+def resume(day: date) -> datetime:
+    # In Europe the clocks jump at 02:00 standard time.
+    return datetime.combine(day, time(2)).replace(tzinfo=UTC) - timedelta(hours=1)
+
+
+def band_bounds(day: date, band: Band) -> tuple[datetime, datetime]:
+    opens, closes = readings(day, band.start), readings(day, band.end)
+    opening = opens[-1] if opens else resume(day)
+    closing = closes[0] if closes else resume(day)
+    if closing <= opening and opens and closes:
+        opening, closing = opens[0], closes[0]
+    return opening, closing
 
 
 def expected_count(day: date, band: Band) -> int:
-    length = (reading(day, band.end, closing=True)
-              - reading(day, band.start, closing=False))
-    return max(0, length // timedelta(minutes=band.slot_min))
-
-
-def in_repeated_hour(day: date, clock: time) -> bool:
-    return day.month == 10 and time(2) <= clock < time(3)
+    opening, closing = band_bounds(day, band)
+    return max(0, (closing - opening) // timedelta(minutes=band.slot_min))
 
 
 night_or_any = st.one_of(st.integers(50, 250), st.integers(0, 1439))
@@ -293,22 +301,20 @@ class TestSlotProperties:
         assert all(a.ends_at == b.starts_at for a, b in itertools.pairwise(slots))
         assert len(slots) == expected_count(day, band)
         if slots:
-            assert slots[0].starts_at == reading(day, band.start, closing=False)
+            assert slots[0].starts_at == band_bounds(day, band)[0]
 
     @given(st.sampled_from(DST_SUNDAYS), bands(weekday=SUNDAY))
     @example(SPRING_2026, Band(SUNDAY, time(1), time(2, 30), 30))
     @example(SPRING_2026, Band(SUNDAY, time(2, 30), time(5), 30))
     def test_slots_lie_within_their_band_on_the_wall_clock(self, day, band):
-        # The repeated hour is left out here: see TestBandsInsideTheRepeatedHour.
-        assume(not in_repeated_hour(day, band.start))
-        assume(not in_repeated_hour(day, band.end))
+        closes_in_gap = not readings(day, band.end)
 
         for slot in band_slots(day, band):
             (start_day, start), (end_day, end) = wall(slot.starts_at), wall(
                 slot.ends_at)
             assert start_day == end_day == day
             assert band.start <= start < band.end
-            assert band.start < end <= band.end
+            assert band.start < end <= band.end or (closes_in_gap and end == time(3))
 
     @settings(deadline=None)
     @given(st.data())

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
@@ -14,6 +13,7 @@ from retecup.api import schemas
 from retecup.api.deps import Caller, now, transaction
 from retecup.domain import identifiers
 from retecup.domain.errors import IdempotencyKeyReused, InvalidInput
+from retecup.domain.schedule import ROME
 from retecup.services import booking, holds
 from retecup.services.visibility import load_visible
 
@@ -50,7 +50,8 @@ def book(
 def _book_command(body: schemas.BookingIn) -> booking.BookSlot:
     rx = None
     if body.prescription:
-        if body.prescription.prescribed_on > date.today() + timedelta(days=1):
+        today = now().astimezone(ROME).date()
+        if body.prescription.prescribed_on > today:
             raise InvalidInput("prescription.prescribed_on", "data futura")
         rx = booking.Prescription(
             nre=identifiers.nre(body.prescription.nre),
@@ -119,5 +120,5 @@ def cancel(request: Request, caller: Caller, appointment_id: int,
 def hold(request: Request, caller: Caller, body: schemas.HoldIn) -> dict:
     """Keeps the slot for a few minutes while the patient confirms."""
     with transaction(request) as conn:
-        held = holds.hold(conn, caller, body.slot_id, now())
+        held = holds.hold(conn, caller, body.slot_id, now(), body.priority)
     return {**held, "expires_at": schemas.local(held["expires_at"])}
