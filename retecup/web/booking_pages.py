@@ -137,7 +137,7 @@ def confirm(request: Request, principal: Principal, cf: str, paths: Paths,
     target = f"{paths.appointments}/{appointment['id']}?prenotato=1"
     if revoked:
         target += f"&revocati={revoked}"
-    return redirect(request, target, "Prenotazione confermata.")
+    return redirect(request, target)
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -65,13 +65,19 @@ def _facts(ap: dict, patient: dict | None, service: dict) -> list[tuple[str, str
         ("Ente", ap["provider_name"]),
         ("Sede", ap["site_name"]),
         ("Indirizzo", place),
-        ("Tariffa", f"{tariff} (tariffa illustrativa, non è il ticket)"),
+        ("Tariffa", f"{tariff} ({_tariff_note(service)})"),
     ]
     if ap.get("nre"):
         facts.append(("Ricetta (NRE)", f"{ap['nre']} - priorità {ap['priority']}, "
                                        f"del {short_date(ap['prescribed_on'])}"))
     facts.append(("Prenotato il", long_datetime(ap["booked_at"])))
     return facts
+
+
+def _tariff_note(service: dict) -> str:
+    if service.get("tariff_source") == "region":
+        return "tariffa regionale, non è il ticket"
+    return "tariffa illustrativa, non è il ticket"
 
 
 def _rows(doc: FPDF, facts: list[tuple[str, str]]) -> None:
@@ -91,7 +97,8 @@ def _preparation(doc: FPDF, service: dict) -> None:
     text = service.get("preparation") or (
         "Nessuna preparazione particolare. Porti con sé la ricetta, la tessera "
         "sanitaria e gli esami precedenti.")
-    doc.multi_cell(0, 6, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(0, 6, _latin1(text), align="L", new_x="LMARGIN",
+                   new_y="NEXT")
 
 
 def _footer(doc: FPDF) -> None:
@@ -102,7 +109,7 @@ def _footer(doc: FPDF) -> None:
         "Se non può presentarsi, disdica l'appuntamento almeno tre giorni prima "
         "dal sito, in farmacia o al Contact Center: il posto tornerà libero per "
         "altri. Si presenti 15 minuti prima con questo promemoria.",
-        new_x="LMARGIN", new_y="NEXT")
+        align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _latin1(text: str) -> str:

@@ -99,7 +99,7 @@ def demo_patients(conn: Connection, limit: int) -> list[dict]:
         text("""SELECT p.cf, p.given_name, p.family_name, c.name AS comune
                 FROM patient p JOIN comune c ON c.istat = p.comune_istat
                 WHERE p.synthetic AND p.phone IS NOT NULL
-                ORDER BY p.id LIMIT :limit"""),
+                ORDER BY c.population DESC, p.id LIMIT :limit"""),
         {"limit": limit},
     ).mappings()
     return [dict(r) for r in rows]

@@ -5,7 +5,8 @@ test database; each test builds its own patients and agendas with the
 factories. Chromium comes from Debian (`apt-get install chromium`): Playwright
 cannot download its own browser here, so it is launched by path.
 
-Set RETECUP_SCREENSHOTS=1 to refresh the pictures in docs/screenshots/.
+The pictures in docs/screenshots/ come from tests/browser/screenshots.py, on
+the loaded reference data rather than on these tests' synthetic rows.
 """
 
 import json
@@ -28,7 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 AXE = Path(__file__).parent / "assets" / "axe.min.js"
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 # WCAG 2.1 A and AA: what Italian public services must meet.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
@@ -111,10 +111,3 @@ def serious_violations(page) -> list[dict]:
 def assert_accessible(page) -> None:
     found = serious_violations(page)
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
-
-
-def screenshot(page, name: str) -> None:
-    """Keeps a picture of the page for the README when asked to."""
-    if os.environ.get("RETECUP_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from retecup.domain.schedule import ROME
 from retecup.services import booking, tokens
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible
 from tests.browser.flows import cardiology_agenda, operator_token, sign_in_operator
 from tests.factories import agendas as agenda_factory
 from tests.factories import people, places
@@ -46,7 +46,6 @@ def test_admin_adds_a_closure_and_moves_the_affected_appointment(
     page.get_by_label("Cerca per nome dell'agenda o della sede").fill(name)
     page.get_by_role("button", name="Cerca").click()
     assert_accessible(page)
-    screenshot(page, "admin-agendas")
     page.get_by_role("link", name=name, exact=True).click()
     expect(page.get_by_text("Nessun appuntamento da spostare.")).to_be_visible()
 
@@ -59,7 +58,6 @@ def test_admin_adds_a_closure_and_moves_the_affected_appointment(
     affected = page.locator("#affected")
     expect(affected).to_contain_text(code)
     assert_accessible(page)
-    screenshot(page, "admin-agenda-affected")
 
     affected.get_by_role("link", name=re.compile("Sposta")).click()
     assert_accessible(page)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, screenshot
+from tests.browser.conftest import assert_accessible
 from tests.browser.flows import (
     cardiology_agenda,
     new_nre,
@@ -30,7 +30,6 @@ def test_operator_registers_a_patient_and_books_for_them(page, desk):
     cf, given, family, born = people.new_cf()
     sign_in_operator(page, desk)
     assert_accessible(page)
-    screenshot(page, "operator-home")
 
     page.get_by_label("Codice fiscale dell'assistito").fill(cf)
     page.get_by_role("button", name="Cerca").click()
@@ -41,7 +40,6 @@ def test_operator_registers_a_patient_and_books_for_them(page, desk):
     assert_accessible(page)
 
     first = _book(page, cf)
-    screenshot(page, "operator-booked")
     href = page.get_by_role("link", name="Scarica il promemoria (PDF)") \
         .get_attribute("href")
     assert page.request.get(href).body().startswith(b"%PDF")
@@ -57,7 +55,6 @@ def test_operator_registers_a_patient_and_books_for_them(page, desk):
     expect(warning).to_contain_text(first)
     expect(warning).to_contain_text("Revocato")
     assert_accessible(page)
-    screenshot(page, "operator-revocation")
 
 
 def _register(page, given, family, born) -> None:
