@@ -27,9 +27,6 @@ from retecup.web.settings import get_web_settings
 
 log = logging.getLogger(__name__)
 
-CODES_PER_HOUR = 5
-
-
 @dataclass(frozen=True)
 class Challenge:
     id: str
@@ -73,8 +70,8 @@ class PhoneCode:
     def start(self, conn: Connection, cf: str, now: datetime) -> Challenge:
         cf = identifiers.codice_fiscale(cf)
         settings = get_web_settings()
-        if store.count_recent_codes(conn, cf, now - timedelta(hours=1)) >= \
-                CODES_PER_HOUR:
+        recent = store.count_recent_codes(conn, cf, now - timedelta(hours=1))
+        if recent >= settings.codes_per_hour:
             raise SignInFailed("Troppe richieste di codice: riprovi tra un'ora.")
 
         code = f"{secrets.randbelow(10**6):06d}"

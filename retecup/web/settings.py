@@ -15,6 +15,7 @@ class WebSettings(BaseSettings):
     session_hours: int = 8
     code_minutes: int = 10
     code_attempts: int = 5
+    codes_per_hour: int = 5
     # Behind TLS set this, so the browser never sends the cookie in clear.
     cookie_secure: bool = False
 

@@ -51,11 +51,14 @@ def main() -> None:
 
 
 def _actors() -> tuple[str, str]:
-    """A synthetic patient of Milan, and a provider with the visit nearby."""
+    """A synthetic patient of Milan, and a provider with the visit nearby.
+
+    A different patient each run: one-time codes are limited per hour.
+    """
     with get_engine().connect() as conn:
         cf = conn.execute(text(
             """SELECT cf FROM patient WHERE synthetic AND comune_istat = :m
-               AND phone IS NOT NULL ORDER BY id LIMIT 1"""), {"m": MILANO}
+               AND phone IS NOT NULL ORDER BY random() LIMIT 1"""), {"m": MILANO}
         ).scalar_one()
         provider = conn.execute(text(
             """SELECT a.provider_code FROM agenda a
