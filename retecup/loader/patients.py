@@ -109,14 +109,20 @@ def _birth_date(rng: random.Random, today: date) -> date:
 def _birthplace(rng, weighted, residence, born, spans) -> str:
     # Half are born where they live, the rest anywhere in Lombardy by size;
     # the code must have been in use on the birth date.
-    candidates = [residence] + [weighted.draw(rng) for _ in range(3)]
-    if rng.random() < 0.5:
-        candidates = candidates[1:] + candidates[:1]
-    for comune in candidates:
-        first, last = spans.get(comune.belfiore, (date.max, date.min))
-        if first <= born <= last:
+    if rng.random() < 0.5 and _in_use(residence, born, spans):
+        return residence.belfiore
+    for _ in range(3):
+        comune = weighted.draw(rng)
+        if _in_use(comune, born, spans):
             return comune.belfiore
+    if _in_use(residence, born, spans):
+        return residence.belfiore
     return _FALLBACK_BIRTHPLACE
+
+
+def _in_use(comune: Comune, born: date, spans) -> bool:
+    first, last = spans.get(comune.belfiore, (date.max, date.min))
+    return first <= born <= last
 
 
 @cache
@@ -135,6 +141,7 @@ def _date_code(born: date, gender: str) -> str:
                                           gender)
 
 
+@cache
 def _mailbox(name: str) -> str:
     return fold(name).replace(" ", "")
 

@@ -14,8 +14,9 @@ class Profile:
     # Generated outpatient sites go to comuni at least this populous.
     site_min_population: int
     booking: BookingCurve
-    # Drop and rebuild the slot table's secondary indexes around the COPY:
-    # worth it only when the rows run into millions.
+    # Drop and rebuild the secondary indexes and constraints of the tables
+    # the load fills (agendas, slots, appointments) around their COPY: worth
+    # it only when the rows run into millions.
     bulk_slots: bool = False
 
 

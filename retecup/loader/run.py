@@ -49,14 +49,16 @@ class _Progress:
 
     @contextmanager
     def step(self, name: str) -> Iterator[dict]:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         counts: dict = {}
         yield counts
         self.seconds[name] = round(time.perf_counter() - began, 2)
-        shown = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
-                          for k, v in counts.items())
+        shown = ", ".join(f"{k} {v:,}" for k, v in counts.items())
         elapsed = time.perf_counter() - self.started
-        self.report(f"[{elapsed:7.1f}s] {name}: {shown} ({self.seconds[name]:.1f}s)")
+        # Wall time against this process's CPU time tells Python's share of
+        # a step from the database's.
+        self.report(f"[{elapsed:7.1f}s] {name}: {shown} ({self.seconds[name]:.1f}s, "
+                    f"loader CPU {time.process_time() - cpu:.1f}s)")
 
 
 def load(engine: Engine, profile: Profile, *, seed: int, today: date | None,
@@ -165,7 +167,8 @@ def _agendas(load: _Load, site_refs):
                  for m, c in sorted({(p.slot_min, p.offer.capacity) for p in plans})}
         bands = {(m, c, i): templates.bands_json(pool[i])
                  for (m, c), pool in pools.items() for i in range(len(pool))}
-        shown.update(store.write_agendas(load.conn, plans, bands, load.last_day))
+        shown.update(store.write_agendas(load.conn, plans, bands, load.last_day,
+                                         bulk=load.profile.bulk_slots))
         load.counts.update(shown)
     return plans, pools
 

@@ -36,20 +36,23 @@ def reserve_ids(conn: psycopg.Connection, table: str, count: int) -> list[int]:
     return sorted(r[0] for r in rows)
 
 
-def write_agendas(conn, plans: list[AgendaPlan], bands_by_key: dict, last_day) -> dict:
+def write_agendas(conn, plans: list[AgendaPlan], bands_by_key: dict, last_day, *,
+                  bulk: bool) -> dict:
+    written = {}
     # COPY writes the reserved ids into the identity column as given.
-    written = {
-        "agendas": copy_rows(conn, "agenda", (
+    with _rebuilt_after(conn, "agenda", bulk):
+        written["agendas"] = copy_rows(conn, "agenda", (
             "id", "provider_code", "site_id", "name", "regime", "access", "channels",
             "reserve_percent", "reserve_release_days", "generated", "generated_until"),
-            agendas.agenda_rows(plans, last_day)),
-        "agenda_services": copy_rows(conn, "agenda_service",
-                                     ("agenda_id", "service_code", "duration_min"),
-                                     agendas.agenda_service_rows(plans)),
-        "agenda_templates": copy_rows(conn, "agenda_template",
-                                      ("agenda_id", "valid_from", "valid_to", "bands"),
-                                      agendas.template_rows(plans, bands_by_key)),
-    }
+            agendas.agenda_rows(plans, last_day))
+    with _rebuilt_after(conn, "agenda_service", bulk):
+        written["agenda_services"] = copy_rows(
+            conn, "agenda_service", ("agenda_id", "service_code", "duration_min"),
+            agendas.agenda_service_rows(plans))
+    with _rebuilt_after(conn, "agenda_template", bulk):
+        written["agenda_templates"] = copy_rows(
+            conn, "agenda_template", ("agenda_id", "valid_from", "valid_to", "bands"),
+            agendas.template_rows(plans, bands_by_key))
     return written
 
 
