@@ -5,6 +5,7 @@ Every site gets at least one agenda when there are enough of them, the rest
 go by site weight (hospitals carry more, and alone the hospital-only offers).
 """
 
+import dataclasses
 import json
 import random
 from collections import Counter
@@ -84,7 +85,7 @@ def plan_agendas(
         numbering[(site.id, plan.name)] += 1
         number = numbering[(site.id, plan.name)]
         if number > 1:
-            plan = _renamed(plan, f"{plan.name} {number}")
+            plan = dataclasses.replace(plan, name=f"{plan.name} {number}")
         plans.append(plan)
     return plans
 
@@ -146,10 +147,6 @@ def _name(offer: Offer, access: str, regime: str) -> str:
     if regime == "alpi":
         return f"{offer.label} - libera professione"
     return offer.label
-
-
-def _renamed(plan: AgendaPlan, name: str) -> AgendaPlan:
-    return AgendaPlan(**{**plan.__dict__, "name": name})
 
 
 def agenda_rows(plans: list[AgendaPlan], last_day: date):

@@ -98,6 +98,8 @@ def load(engine: Engine, profile: Profile, *, seed: int, today: date | None,
     finally:
         raw.close()
 
+    log.info("profile loaded", extra={"profile": profile.name, "seed": seed,
+                                      "seconds": summary["total_seconds"]})
     progress(f"[{summary['total_seconds']:7.1f}s] profile {profile.name!r} loaded")
     return summary
 

@@ -74,6 +74,8 @@ def build_patterns(
         slots = generate_slots([template], [], closed, first_day, last_day,
                                reserve_percent=percent)
         patterns[key] = _pattern(slots, release)
+    log.info("slot patterns generated",
+             extra={"agendas": len(plans), "patterns": len(patterns)})
     return patterns
 
 

@@ -93,6 +93,9 @@ def _rebuilt_after(conn, table: str, enabled: bool) -> Iterator[None]:
         conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
+    log.info("indexes dropped for a bulk load",
+             extra={"table": table, "constraints": len(constraints),
+                    "indexes": len(indexes)})
 
     yield
 
