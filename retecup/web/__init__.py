@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from retecup.domain.errors import RetecupError
-from retecup.web import sessions
+from retecup.web import headers, sessions
 from retecup.web.messages import explain
 from retecup.web.render import redirect, render
 
@@ -32,6 +32,7 @@ def mount(app: FastAPI) -> None:
     for module in (citizen, admin, operator_booking, operator):
         app.include_router(module.router)
     _install_error_pages(app)
+    headers.install(app, is_page)
 
 
 def is_page(request: Request) -> bool:
@@ -90,8 +91,12 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 
 async def _login_required(request: Request, error: sessions.LoginRequired):
-    login = "/operatore/accedi" if error.area == "operator" else "/accedi"
-    return redirect(request, f"{login}?next={quote(error.next_url)}")
+    operator = error.area == "operator"
+    login = "/operatore/accedi" if operator else "/accedi"
+    # After signing in, only a page can be shown again, not a form's POST.
+    back = error.next_url if request.method == "GET" else (
+        "/operatore" if operator else "/")
+    return redirect(request, f"{login}?next={quote(back)}")
 
 
 async def _csrf_rejected(request: Request, error: sessions.CsrfRejected):

@@ -155,7 +155,10 @@ def signed_in(area: str):
     def dependency(request: Request) -> Principal:
         session = load(request)
         if session.principal is None or session.area != area:
-            raise LoginRequired(area, str(request.url.path))
+            target = request.url.path
+            if request.url.query:
+                target += "?" + request.url.query
+            raise LoginRequired(area, target)
         return session.principal
 
     return Depends(dependency)

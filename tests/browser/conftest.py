@@ -32,6 +32,8 @@ AXE = Path(__file__).parent / "assets" / "axe.min.js"
 # WCAG 2.1 A and AA: what Italian public services must meet.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE = {"width": 390, "height": 844}
+# Generous: CI shares two cores with the database and the browser.
+TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -65,7 +67,9 @@ def base_url(engine):
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM,
@@ -76,9 +80,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, base_url):
+    # bypass_csp: axe-core is injected as an inline script, which the pages'
+    # Content-Security-Policy rightly refuses.
     context = browser.new_context(base_url=base_url, viewport=DESKTOP,
-                                  locale="it-IT", timezone_id="Europe/Rome")
-    context.set_default_timeout(10_000)
+                                  locale="it-IT", timezone_id="Europe/Rome",
+                                  bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()
@@ -88,8 +95,8 @@ def page(browser, base_url):
 def phone_page(browser, base_url):
     context = browser.new_context(base_url=base_url, viewport=PHONE,
                                   is_mobile=True, has_touch=True, locale="it-IT",
-                                  timezone_id="Europe/Rome")
-    context.set_default_timeout(10_000)
+                                  timezone_id="Europe/Rome", bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()

@@ -152,3 +152,13 @@ def test_a_demo_patient_signs_in_with_one_click(page, citizen):
     page.get_by_role("button", name="Accedi").click()
     expect(page.get_by_role("alert")).to_contain_text("codice non è corretto")
     assert_accessible(page)
+
+
+def test_pages_forbid_framing_and_foreign_scripts(page):
+    response = page.request.get("/accedi")
+
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie

@@ -99,3 +99,20 @@ def test_the_console_asks_to_sign_in_first(page):
     page.goto("/operatore/assistiti?cf=X")
 
     expect(page).to_have_url(re.compile(r"/operatore/accedi\?next="))
+
+
+def test_a_prescription_used_for_another_patient_is_refused(page, engine, desk):
+    with engine.begin() as conn:
+        first, second = people.patient(conn), people.patient(conn)
+    nre = new_nre()
+    sign_in_operator(page, desk)
+
+    for cf in (first, second):
+        page.goto(f"/operatore/assistiti/{cf}/prenota?service={places.CARDIO_VISIT}")
+        prescription_fields(page, nre, "D")
+        page.get_by_role("button", name="Cerca le prime disponibilità").click()
+        page.get_by_role("button", name="Scegli questo orario").first.click()
+        page.get_by_role("button", name="Conferma la prenotazione").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("ricetta è già stata usata")
+    assert_accessible(page)
