@@ -75,5 +75,8 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        # Errors must not carry query parameters (codici fiscali, names) into
+        # logs or messages.
+        hide_parameters=True,
         connect_args={"options": "-c timezone=UTC"},
     )

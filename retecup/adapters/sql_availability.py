@@ -97,7 +97,10 @@ def _build(q: OfferQuery) -> tuple[str, dict]:
         WHERE s.agenda_id = c.agenda_id
           AND s.open AND s.booked < s.capacity
           AND s.starts_at >= :from AND s.starts_at < :before
-          AND (s.booked + s.held < s.capacity OR s.hold_expires_at <= :now)
+          AND (s.booked + s.held < s.capacity OR s.hold_expires_at <= :now
+               OR s.booked + (SELECT count(*) FROM slot_hold h
+                              WHERE h.slot_id = s.id AND h.expires_at > :now)
+                  < s.capacity)
           {reserved}
         ORDER BY s.starts_at
         LIMIT :limit

@@ -50,6 +50,13 @@ def principal_by_hash(conn: Connection, token_hash: bytes) -> dict | None:
     return dict(row) if row else None
 
 
+def is_ats(conn: Connection, code: str) -> bool:
+    return conn.execute(
+        text("SELECT 1 FROM health_agency WHERE code = :code AND kind = 'ATS'"),
+        {"code": code},
+    ).first() is not None
+
+
 def provider_exists(conn: Connection, code: str) -> bool:
     return conn.execute(
         text("SELECT 1 FROM provider WHERE code = :code"), {"code": code}

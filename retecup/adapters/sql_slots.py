@@ -96,6 +96,14 @@ def hold_place(
     return hold_id
 
 
+def live_holds_of(conn: Connection, principal_id: int, now: datetime) -> int:
+    return conn.execute(
+        text("""SELECT count(*) FROM slot_hold
+                WHERE principal_id = :p AND expires_at > :now"""),
+        {"p": principal_id, "now": now},
+    ).scalar_one()
+
+
 def slot_for_booking(conn: Connection, slot_id: int) -> dict | None:
     """The slot with what a booking must check: agenda, provider, channels."""
     row = conn.execute(

@@ -2,9 +2,11 @@
 
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from retecup.domain.errors import RetecupError
@@ -27,6 +29,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RetecupError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _bad_value)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -46,6 +49,8 @@ async def _invalid_request(request: Request, error: RequestValidationError):
     location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query",
                                                                  "path", "header")]
     field = ".".join(location) or "body"
+    if first.get("type") == "json_invalid":
+        field = "body"
     detail = f"{field}: {first.get('msg', 'valore non valido')}"
     return problem(422, "invalid-input", "Dati non validi", detail, field=field)
 
@@ -54,6 +59,16 @@ async def _http_error(request: Request, error: HTTPException) -> JSONResponse:
     titles = {404: "Non trovato", 405: "Metodo non consentito"}
     return problem(error.status_code, "http", titles.get(error.status_code, "Errore"),
                    str(error.detail))
+
+
+async def _bad_value(request: Request, error: DBAPIError) -> JSONResponse:
+    # A value the database cannot store (out of range, malformed) that the
+    # validation let through: the client's input, not our failure.
+    if isinstance(error.orig, psycopg.errors.DataError):
+        log.warning("value refused by the database", extra={"path": request.url.path})
+        return problem(422, "invalid-input", "Dati non validi",
+                       "body: un valore non è accettabile")
+    return await _unexpected(request, error)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

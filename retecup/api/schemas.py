@@ -4,13 +4,26 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from retecup.domain.priority import Priority
 from retecup.domain.schedule import ROME
 
 Status = Literal["booked", "cancelled", "revoked", "checked_in", "completed",
                  "no_show"]
+
+
+def _printable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no field needs control characters.
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("caratteri di controllo non ammessi")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+Id = Annotated[int, Field(gt=0, lt=2**63, strict=True)]
 
 
 class Strict(BaseModel):
@@ -59,13 +72,13 @@ class Offers(BaseModel):
 
 
 class PatientIn(Strict):
-    cf: str = Field(min_length=1, max_length=32)
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
+    cf: Text = Field(min_length=1, max_length=32)
+    given_name: Text = Field(min_length=1, max_length=100)
+    family_name: Text = Field(min_length=1, max_length=100)
     birth_date: date
-    comune: str = Field(description="ISTAT code of the comune of residence")
-    phone: str | None = Field(default=None, max_length=32)
-    email: str | None = Field(default=None, max_length=254)
+    comune: Text = Field(description="ISTAT code of the comune of residence")
+    phone: Text | None = Field(default=None, max_length=32)
+    email: Text | None = Field(default=None, max_length=254)
 
 
 class Patient(BaseModel):
@@ -79,32 +92,32 @@ class Patient(BaseModel):
 
 
 class PrescriptionIn(Strict):
-    nre: str = Field(max_length=32)
+    nre: Text = Field(max_length=32)
     priority: Priority
     prescribed_on: date
 
 
 class BookingIn(Strict):
-    patient_cf: str = Field(max_length=32)
-    slot_id: int = Field(gt=0)
-    service: str = Field(max_length=32)
+    patient_cf: Text = Field(max_length=32)
+    slot_id: Id
+    service: Text = Field(max_length=32)
     prescription: PrescriptionIn | None = None
     hold_id: uuid.UUID | None = None
-    override_reason: str | None = Field(
+    override_reason: Text | None = Field(
         default=None, max_length=500,
         description="Books over capacity (operators only); recorded in history")
 
 
 class MoveIn(Strict):
-    slot_id: int = Field(gt=0)
+    slot_id: Id
 
 
 class CancelIn(Strict):
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Text | None = Field(default=None, max_length=500)
 
 
 class HoldIn(Strict):
-    slot_id: int = Field(gt=0)
+    slot_id: Id
     priority: Priority | None = Field(
         default=None, description="Needed to hold a slot reserved for U and B")
 

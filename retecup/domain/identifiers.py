@@ -37,8 +37,11 @@ def istat_code(value: str, field: str = "comune") -> str:
 
 
 def birth_date_matches(cf: str, birth_date: date) -> bool:
-    decoded = codicefiscale.decode(cf)
-    return decoded["birthdate"].date() == birth_date
+    # The CF carries the year in two digits; the library guesses the century
+    # (1926 reads as 2026), so compare day, month and the last two digits.
+    decoded = codicefiscale.decode(cf)["birthdate"].date()
+    return (decoded.day, decoded.month, decoded.year % 100) == (
+        birth_date.day, birth_date.month, birth_date.year % 100)
 
 
 def appointment_code() -> str:

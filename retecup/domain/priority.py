@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from retecup.domain.errors import InvalidInput
 from retecup.domain.schedule import ROME
 
 
@@ -28,6 +29,18 @@ def allowed_days(priority: Priority, service_kind: str) -> int:
     if priority is Priority.D:
         return _D_DAYS[service_kind]
     return _DAYS[priority]
+
+
+# A specialist prescription is valid for months, not years: older dates are
+# typing errors, and later ones are not prescriptions yet.
+MAX_AGE_DAYS = 366
+
+
+def check_prescribed_on(prescribed_on: date, today: date, field: str) -> None:
+    if prescribed_on > today:
+        raise InvalidInput(field, "la data della ricetta è nel futuro")
+    if prescribed_on < today - timedelta(days=MAX_AGE_DAYS):
+        raise InvalidInput(field, "ricetta più vecchia di un anno")
 
 
 def deadline(

@@ -96,6 +96,15 @@ def _exists(naive: datetime, tz: ZoneInfo) -> bool:
     return round_trip.replace(tzinfo=None) == naive
 
 
+def first_overlapping_bands(bands: Iterable[Band]) -> tuple[int, int] | None:
+    """Indices of two bands of the same weekday that overlap, if any."""
+    indexed = sorted(enumerate(bands), key=lambda ib: (ib[1].weekday, ib[1].start))
+    for (i, a), (j, b) in zip(indexed, indexed[1:], strict=False):
+        if a.weekday == b.weekday and b.start < a.end:
+            return tuple(sorted((i, j)))
+    return None
+
+
 def template_for(day: date, templates: Iterable[Template]) -> Template | None:
     """The template in force on `day`: the one that started most recently."""
     in_force = [t for t in templates if t.covers(day)]

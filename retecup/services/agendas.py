@@ -16,7 +16,12 @@ from retecup.config import get_settings
 from retecup.domain.access import Principal, check_may_administer
 from retecup.domain.calendar import closed_days, years_between
 from retecup.domain.errors import InvalidInput, NotFound
-from retecup.domain.schedule import ROME, Band, generate_slots
+from retecup.domain.schedule import (
+    ROME,
+    Band,
+    first_overlapping_bands,
+    generate_slots,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,12 @@ def add_template(conn: Connection, principal: Principal, cmd: AddTemplate,
     if cmd.valid_to and cmd.valid_to < cmd.valid_from:
         raise InvalidInput("valid_to", "precede valid_from")
     bands = [_checked_band(i, b) for i, b in enumerate(cmd.bands)]
+    clash = first_overlapping_bands(sql_agendas.as_template(
+        {"valid_from": cmd.valid_from, "valid_to": cmd.valid_to, "bands": bands}
+    ).bands)
+    if clash:
+        raise InvalidInput(f"bands[{clash[1]}]",
+                           f"si sovrappone a bands[{clash[0]}] nello stesso giorno")
 
     template_id = sql_agendas.add_template(conn, cmd.agenda_id, cmd.valid_from,
                                            cmd.valid_to, bands)

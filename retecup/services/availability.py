@@ -10,7 +10,7 @@ from retecup.adapters.sql_availability import OfferQuery
 from retecup.config import get_settings
 from retecup.domain.access import PROVIDER_ROLES, Principal, Role
 from retecup.domain.errors import InvalidInput
-from retecup.domain.priority import Priority, deadline
+from retecup.domain.priority import Priority, check_prescribed_on, deadline
 from retecup.domain.schedule import ROME
 
 RESERVED_FOR = {Priority.U, Priority.B}
@@ -44,8 +44,13 @@ def find_offers(
         raise InvalidInput("service", f"prestazione {cmd.service!r} sconosciuta")
 
     limit_at = None
+    today = now.astimezone(ROME).date()
+    if cmd.prescribed_on:
+        check_prescribed_on(cmd.prescribed_on, today, "prescribed_on")
+    if cmd.ats and not sql_people.is_ats(conn, cmd.ats):
+        raise InvalidInput("ats", f"ATS {cmd.ats!r} sconosciuta")
     if cmd.priority:
-        prescribed_on = cmd.prescribed_on or now.astimezone(ROME).date()
+        prescribed_on = cmd.prescribed_on or today
         limit_at = deadline(cmd.priority, prescribed_on, service["kind"])
 
     query = offer_query(conn, principal, cmd, now)

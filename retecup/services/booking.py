@@ -2,7 +2,8 @@
 
 Each is one transaction. The order of locks is always the patient row, then
 the appointment row, then slot rows in ascending id: the same order everywhere
-keeps concurrent moves from deadlocking.
+keeps concurrent moves from deadlocking, and the patient lock makes every
+change of one patient's appointments wait for the others.
 """
 
 import logging
@@ -31,6 +32,7 @@ from retecup.domain.errors import (
     PrescriptionAlreadyUsed,
     SlotClosed,
     SlotTaken,
+    StateForbids,
 )
 from retecup.domain.priority import Priority, deadline
 from retecup.domain.schedule import ROME
@@ -77,11 +79,15 @@ def book(conn: Connection, principal: Principal, cmd: BookSlot, now: datetime) -
         _check_prescription_free(conn, cmd, revoking)
 
     offer = first_offer.earliest(conn, principal, patient, cmd, slot, now)
+    # The duplicates go first: their prescription line and their time are
+    # free for the new appointment before it is inserted.
+    revoked_rows = [_revoke(conn, h.id, principal, now) for h in revoking]
     over_capacity = _take_place(conn, principal, cmd, slot, now)
     appointment_id = _insert(conn, principal, cmd, patient, slot, service, offer,
                              over_capacity, now)
     revoked = [
-        _revoke(conn, h.id, appointment_id, principal, now) for h in revoking
+        _record_revocation(conn, row, appointment_id, principal, now)
+        for row in revoked_rows
     ]
 
     log.info("appointment booked", extra={
@@ -220,22 +226,27 @@ def _integrity_conflict(error: IntegrityError):
     raise error
 
 
-def _revoke(conn, appointment_id: int, by: int, principal, now) -> dict:
+def _revoke(conn, appointment_id: int, principal, now) -> dict:
     row = sql_appointments.lock(conn, appointment_id)
     check_transition(row["status"], Status.REVOKED)
     sql_slots.release_place(conn, row["slot_id"], row["over_capacity"])
     sql_appointments.update(conn, appointment_id, {
-        "status": Status.REVOKED.value, "revoked_by": by, "updated_at": now})
+        "status": Status.REVOKED.value, "updated_at": now})
+    return row
+
+
+def _record_revocation(conn, row: dict, by: int, principal, now) -> dict:
+    sql_appointments.update(conn, row["id"], {"revoked_by": by})
     sql_appointments.record_event(
-        conn, appointment_id, at=now, tag="system:appointment:revoked",
+        conn, row["id"], at=now, tag="system:appointment:revoked",
         from_status=row["status"], to_status=Status.REVOKED, principal=principal,
         reason="prenotazione duplicata della stessa prestazione",
         data={"revoked_by": by},
     )
-    notices.revocation(conn, appointment_id, row, by, now)
+    notices.revocation(conn, row["id"], row, by, now)
     log.info("appointment revoked as duplicate",
-             extra={"appointment_id": appointment_id, "revoked_by": by})
-    return sql_appointments.view(conn, appointment_id)
+             extra={"appointment_id": row["id"], "revoked_by": by})
+    return sql_appointments.view(conn, row["id"])
 
 
 @dataclass(frozen=True)
@@ -304,9 +315,13 @@ def _take_or_fail(conn, slot_id: int, now: datetime) -> None:
 def cancel(conn: Connection, principal: Principal, appointment_id: int,
            reason: str | None, now: datetime) -> dict:
     """Cancels the appointment; its place is free again at once."""
-    load_visible(conn, principal, appointment_id)
+    current = load_visible(conn, principal, appointment_id)
+    sql_people.patient_by_cf(conn, current["patient_cf"], lock=True)
     row = sql_appointments.lock(conn, appointment_id)
     check_transition(row["status"], Status.CANCELLED)
+    if row["starts_at"] <= now:
+        raise StateForbids("impossibile disdire un appuntamento già iniziato",
+                           status=row["status"])
 
     sql_slots.release_place(conn, row["slot_id"], row["over_capacity"])
     sql_appointments.update(conn, appointment_id, {

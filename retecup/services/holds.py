@@ -12,10 +12,14 @@ from sqlalchemy import Connection
 from retecup.adapters import sql_slots
 from retecup.config import get_settings
 from retecup.domain.access import PROVIDER_ROLES, Principal, Role
-from retecup.domain.errors import Forbidden, NotFound, SlotClosed, SlotTaken
+from retecup.domain.errors import Conflict, Forbidden, NotFound, SlotClosed, SlotTaken
 from retecup.domain.priority import Priority
 
 log = logging.getLogger(__name__)
+
+# One desk serves one patient at a time; a handful of live holds is plenty, and
+# the cap stops one caller from hiding a whole agenda.
+MAX_LIVE_HOLDS = 5
 
 
 def hold(conn: Connection, principal: Principal, slot_id: int, now: datetime,
@@ -29,6 +33,10 @@ def hold(conn: Connection, principal: Principal, slot_id: int, now: datetime,
     reserved = slot["reserved_until"] and slot["reserved_until"] > now
     if reserved and priority not in (Priority.U, Priority.B):
         raise SlotClosed("slot_id: posto riservato alle priorità U e B")
+
+    if sql_slots.live_holds_of(conn, principal.id, now) >= MAX_LIVE_HOLDS:
+        raise Conflict("slot_id: troppi posti tenuti in sospeso; confermarne "
+                       "o attenderne la scadenza")
 
     expires = now + timedelta(minutes=get_settings().hold_minutes)
     hold_id = sql_slots.hold_place(conn, slot_id, principal.id, now, expires)

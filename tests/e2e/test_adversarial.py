@@ -2,8 +2,8 @@
 
 Each attack checks what the contract promises: a problem document naming the
 field, no trace, and nothing changed (support.snapshot); or, for races, that
-the counters on the slot rows agree with the appointments. Tests marked xfail
-show bugs found this way; the fix makes them pass, and the marker must go.
+the counters on the slot rows agree with the appointments. The bugs this file
+found were fixed; each test now guards its fix.
 """
 
 import logging
@@ -169,12 +169,7 @@ class TestRacesOverHttp:
 
             assert booked_total(engine, [old, new]) == active(engine, [old, new])
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: booking.book reads the duplicates to revoke before it locks them; "
-        "a cancel of the older appointment committing in between makes _revoke "
-        "raise StateForbids, so the new booking is refused with a 409 that "
-        "names no field ('impossibile revocare ... in stato cancelled')"))
-    def test_a_booking_racing_the_cancel_of_its_duplicate_still_books(
+    def test_a_booking_racing_the_cancel_of_its_duplicate_ends_consistent(
         self, client, world, engine,
     ):
         agenda = world.agenda()
@@ -189,15 +184,20 @@ class TestRacesOverHttp:
                     "patient_cf": cf, "slot_id": agenda.slots[2 * round_ + 1],
                     "service": agenda.service})])
 
-            assert cancel.status_code == 200, cancel.text
+            # Whichever takes the patient's lock first wins: the older
+            # appointment ends cancelled, or revoked by the new booking (and
+            # then the cancel is refused as the state forbids it).
             assert booking.status_code == 201, booking.text
+            revoked = [r["id"] for r in booking.json()["revoked"]]
+            if cancel.status_code == 200:
+                assert revoked == []
+            else:
+                assert cancel.status_code == 409, cancel.text
+                assert cancel.json()["type"].endswith("state-forbids")
+                assert revoked == [older["id"]]
 
 
 class TestDuplicatesRevoked:
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: booking.book inserts the new appointment before revoking the "
-        "older one, so the exclusion constraint appointment_no_overlap refuses "
-        "a rebooking of the same service at an overlapping time (409)"))
     def test_the_same_service_at_the_same_time_elsewhere_revokes_the_first(
         self, client, world,
     ):
@@ -214,10 +214,6 @@ class TestDuplicatesRevoked:
         assert response.status_code == 201, response.text
         assert [r["id"] for r in response.json()["revoked"]] == [first["id"]]
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: rebooking with the same NRE inserts the new appointment while the "
-        "old one is still 'booked', so the unique index appointment_nre_once "
-        "answers 409 prescription-already-used instead of revoking the old one"))
     def test_a_later_date_with_the_same_prescription_revokes_the_first(
         self, client, world,
     ):
@@ -237,7 +233,7 @@ class TestDuplicatesRevoked:
 
 
 HOSTILE_BOOKINGS = [
-    ({"slot_id": 2**63}, 404, "slot_id"),
+    ({"slot_id": 2**63}, 422, "slot_id"),
     ({"slot_id": -1}, 422, "slot_id"),
     ({"slot_id": 1.5}, 422, "slot_id"),
     ({"slot_id": None}, 422, "slot_id"),
@@ -312,9 +308,6 @@ class TestHostileInputChangesNothing:
                             params={"q": "visita' OR '1'='1"})
         assert search.status_code == 200
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: pydantic's lax mode takes JSON true as the integer 1, so "
-        "`\"slot_id\": true` books slot 1 instead of being refused"))
     def test_a_boolean_slot_id_is_refused(self, client, world, engine, scene):
         agenda, _, body = scene
 
@@ -347,9 +340,6 @@ def server_log(caplog) -> str:
 
 
 class TestNulBytes:
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: a NUL character reaches PostgreSQL, which refuses it "
-        "(psycopg.DataError): 500 instead of a 422 naming the field"))
     @pytest.mark.parametrize("index", range(5),
                              ids=["service", "cancel", "closure", "q", "ats"])
     def test_a_nul_character_is_invalid_input(self, client, world, engine,
@@ -386,10 +376,6 @@ class TestNulBytes:
         assert "appointment revoked" in ours and "appointment cancelled" in ours
         assert cf not in ours and family not in ours
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: a NUL in given_name makes the INSERT fail; the 500 handler logs "
-        "the SQLAlchemy error, whose text carries the query parameters: codice "
-        "fiscale, names, birth date, phone and e-mail end up in the log"))
     def test_a_refused_registration_logs_no_personal_data(
         self, client, world, caplog,
     ):
@@ -406,9 +392,6 @@ class TestNulBytes:
 
 
 class TestOddDates:
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: the deadline of a prescription dated 9999-12-31 overflows "
-        "datetime (OverflowError): availability answers 500"))
     def test_a_prescription_date_at_the_end_of_time_is_refused(
         self, client, world,
     ):
@@ -432,9 +415,6 @@ class TestOddDates:
         problem(response, 422, "prescription.prescribed_on")
         assert snapshot(engine, agenda.slots[0]) == before
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: any past prescription date is accepted, 1900 included (before "
-        "the patient was born; its deadline and monitoring are meaningless)"))
     def test_a_prescription_from_1900_is_refused(self, client, world, scene):
         _, _, body = scene
 
@@ -444,10 +424,6 @@ class TestOddDates:
 
         problem(response, 422, "prescription.prescribed_on")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: identifiers.birth_date_matches trusts codicefiscale.decode, "
-        "which reads a two-digit year as 20YY whenever that is past: nobody "
-        "born 1900-1926 can register, yet the same CF registers as a toddler"))
     def test_a_patient_born_in_1925_registers(self, client, world):
         cf = codicefiscale.encode(lastname="Trivulzio", firstname="Teodolinda",
                                   gender="F", birthdate="12/03/1925",
@@ -459,9 +435,6 @@ class TestOddDates:
 
         assert response.status_code == 201, response.text
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: the history returns `at` as stored, in UTC ('...Z'), not with "
-        "Europe/Rome's offset as the contract's conventions require"))
     def test_history_times_carry_romes_offset(self, client, world, scene):
         agenda, cf, _ = scene
         appointment = book(client, world.auth(), cf, agenda.slots[0],
@@ -474,10 +447,6 @@ class TestOddDates:
         for item in items:
             rome_time(item["at"])
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: cancel checks only the state, not the time: an appointment that "
-        "already took place (or was missed) can be cancelled afterwards, "
-        "while move refuses one that has started"))
     def test_an_appointment_in_the_past_cannot_be_cancelled(
         self, client, world, engine, scene,
     ):
@@ -519,9 +488,6 @@ class TestOddDates:
 
         problem(response, 422, field)
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: `ats` is never validated: a malformed code answers 200 with no "
-        "offers, where a malformed comune is a 422"))
     def test_a_malformed_health_agency_is_refused(self, client, world):
         response = client.get("/api/v1/availability", headers=world.auth(),
                               params={"service": world.service(), "ats": "ABC"})
@@ -544,10 +510,6 @@ class TestHolds:
             problem(response, 409)
         assert snapshot(engine, agenda.slots[0]) == before
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: availability hides a slot while booked + held >= capacity and "
-        "the *latest* hold is live; with capacity > 1 an expired hold keeps "
-        "its place hidden, though a booking would take it at once"))
     def test_an_expired_hold_on_a_shared_slot_frees_its_place_in_offers(
         self, client, world, engine,
     ):
@@ -577,10 +539,6 @@ def last_sunday_of_october() -> date:
 
 
 class TestAgendaAdministration:
-    @pytest.mark.xfail(strict=True, reason=(
-        "bug: overlapping (or repeated) bands give two slots with one start; "
-        "the INSERT ... ON CONFLICT DO UPDATE then fails (CardinalityViolation)"
-        " and the template answers 500"))
     def test_overlapping_bands_are_refused_or_merged(self, client, world, engine):
         agenda = world.agenda()
         day = date.today() + timedelta(days=2)

@@ -19,7 +19,7 @@ router = APIRouter(tags=["agendas"])
 class ClosureIn(schemas.Strict):
     first_day: date
     last_day: date
-    reason: str = Field(min_length=1, max_length=500)
+    reason: schemas.Text = Field(min_length=1, max_length=500)
 
 
 class BandIn(schemas.Strict):
@@ -53,7 +53,7 @@ def list_agendas(
 @router.get("/agendas/{agenda_id}")
 def get_agenda(request: Request, caller: Caller, agenda_id: int) -> dict:
     with transaction(request) as conn:
-        return agendas.detail(conn, caller, agenda_id)
+        return _with_local_times(agendas.detail(conn, caller, agenda_id))
 
 
 @router.post("/agendas/{agenda_id}/closures", status_code=201)
@@ -93,4 +93,6 @@ def affected(request: Request, caller: Caller, agenda_id: int) -> dict:
 def _with_local_times(result: dict) -> dict:
     for row in result.get("affected", []):
         row["starts_at"] = schemas.local(row["starts_at"])
+    for row in result.get("closures", []):
+        row["created_at"] = schemas.local(row["created_at"])
     return result

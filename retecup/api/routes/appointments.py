@@ -13,6 +13,7 @@ from retecup.api import schemas
 from retecup.api.deps import Caller, now, transaction
 from retecup.domain import identifiers
 from retecup.domain.errors import IdempotencyKeyReused, InvalidInput
+from retecup.domain.priority import check_prescribed_on
 from retecup.domain.schedule import ROME
 from retecup.services import booking, holds
 from retecup.services.visibility import load_visible
@@ -51,8 +52,8 @@ def _book_command(body: schemas.BookingIn) -> booking.BookSlot:
     rx = None
     if body.prescription:
         today = now().astimezone(ROME).date()
-        if body.prescription.prescribed_on > today:
-            raise InvalidInput("prescription.prescribed_on", "data futura")
+        check_prescribed_on(body.prescription.prescribed_on, today,
+                            "prescription.prescribed_on")
         rx = booking.Prescription(
             nre=identifiers.nre(body.prescription.nre),
             priority=body.prescription.priority,
@@ -91,7 +92,7 @@ def history(request: Request, caller: Caller, appointment_id: int) -> dict:
     with transaction(request) as conn:
         load_visible(conn, caller, appointment_id)
         events = sql_appointments.history(conn, appointment_id)
-    return {"items": events}
+    return {"items": [{**e, "at": schemas.local(e["at"])} for e in events]}
 
 
 @router.post("/appointments/{appointment_id}/move",

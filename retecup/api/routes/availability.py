@@ -18,12 +18,12 @@ router = APIRouter(tags=["availability"])
 @router.get("/availability", response_model=schemas.Offers)
 def availability(
     request: Request, caller: Caller,
-    service: Annotated[str, Query(max_length=32)],
+    service: Annotated[schemas.Text, Query(max_length=32)],
     priority: Priority | None = None,
     prescribed_on: date | None = None,
     comune: Annotated[str | None, Query(max_length=6)] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=300)] = None,
-    ats: Annotated[str | None, Query(max_length=6)] = None,
+    ats: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     regime: Literal["ssn", "alpi"] = "ssn",

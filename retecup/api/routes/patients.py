@@ -28,7 +28,7 @@ def register(request: Request, response: Response, caller: Caller,
 @router.get("/patients/{cf}/appointments", response_model=schemas.Appointments)
 def appointments(
     request: Request, caller: Caller, cf: str,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[schemas.Text | None, Query(max_length=20)] = None,
 ) -> dict:
     """A patient's appointments, newest start first."""
     with transaction(request) as conn:

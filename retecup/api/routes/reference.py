@@ -20,7 +20,7 @@ def health() -> dict:
 @router.get("/services", response_model=schemas.ServiceList, tags=["catalogue"])
 def search_services(
     request: Request, caller: Caller,
-    q: Annotated[str, Query(max_length=200)],
+    q: Annotated[schemas.Text, Query(max_length=200)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict:
     """Catalogue search, tolerant of case, accents, word order and small typos."""
