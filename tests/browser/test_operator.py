@@ -69,8 +69,9 @@ def _register(page, given, family, born) -> None:
 
 def _book(page, cf: str, from_day: date | None = None) -> str:
     page.get_by_role("link", name="Nuova prenotazione per questo assistito").click()
-    page.goto(f"/operatore/assistiti/{cf}/prenota?service={places.CARDIO_VISIT}")
     prescription_fields(page, new_nre(), "B")
+    page.get_by_label("Nome della prestazione").fill("visita cardiologica")
+    page.locator("label", has_text="PRMA VISITA CARDIOLOGICA").click()
     page.get_by_role("button", name="Cerca le prime disponibilità").click()
     assert_accessible(page)
     if from_day:
