@@ -7,6 +7,7 @@ see and do is decided by the services, not here.
 from fastapi import Request
 from starlette.responses import Response
 
+from retecup.adapters import sql_appointments
 from retecup.domain.errors import RetecupError
 from retecup.domain.priority import Priority
 from retecup.services import booking, patients, web_catalogue, web_patients
@@ -18,6 +19,8 @@ from retecup.web.render import redirect, render
 from retecup.web.sessions import now
 
 ACTIVE = ("booked", "checked_in")
+EVENTS = {"booked": "prenotato", "moved": "spostato", "cancelled": "disdetto",
+          "revoked": "revocato (duplicato)", "checked_in": "accettato"}
 
 
 def _engine(request: Request):
@@ -43,8 +46,11 @@ def detail(request: Request, principal, appointment_id: int, paths: Paths,
         service = web_catalogue.service(conn, view["service_code"])
         revocations = _revoked(conn, principal, revoked)
         _name_places(conn, [view, *revocations])
+        history = sql_appointments.history(conn, appointment_id) \
+            if paths.layout == "operator" else []
     return render(request, "appointment.html", paths=paths, ap=view,
                   service=service, revocations=revocations, error=error,
+                  history=history, events=EVENTS,
                   booked_now=request.query_params.get("prenotato") == "1",
                   status=409 if error else 200)
 
