@@ -6,7 +6,9 @@ Each step is one transaction through the same services the API uses.
 """
 
 import logging
+import secrets
 import uuid
+from datetime import date
 
 from fastapi import Request
 from starlette.responses import Response
@@ -44,6 +46,7 @@ def start(request: Request, principal: Principal, cf: str, paths: Paths,
         chosen = _known(conn, order.service)
     return render(request, "book_start.html", paths=paths, patient=patient,
                   order=order, q=q, results=results, chosen=chosen,
+                  sample=_sample_prescription(order),
                   search_error=search_error, error=error,
                   status=422 if error else 200)
 
@@ -55,6 +58,12 @@ def service_results(request: Request, q: str, selected: str = "") -> Response:
         chosen = _known(conn, selected)
     return render(request, "_service_results.html", q=q, results=results,
                   search_error=search_error, selected=selected, chosen=chosen)
+
+
+def _sample_prescription(order: Order) -> str:
+    """A made-up prescription for demo installations, as a query string."""
+    nre = f"030D{secrets.randbelow(10**11):011d}"
+    return Order(order.service, nre, "D", date.today().isoformat()).query()
 
 
 def _known(conn, code: str) -> list[dict]:

@@ -127,6 +127,9 @@ def test_pages_fit_a_phone_screen(phone_page, citizen):
 def test_typing_a_service_name_shows_live_results(page, citizen):
     sign_in_citizen(page, citizen)
     page.goto("/prenota")
+    page.get_by_role("link", name="Compila con una ricetta di prova").click()
+    expect(page.get_by_label("Numero di ricetta (NRE)")).to_have_value(
+        re.compile(r"^030D\d{11}$"))
     page.get_by_label("Nome della prestazione").press_sequentially("visita cardiolgica")
 
     result = page.locator("label", has_text="PRMA VISITA CARDIOLOGICA")
@@ -135,6 +138,7 @@ def test_typing_a_service_name_shows_live_results(page, citizen):
     assert_accessible(page)
     page.get_by_role("button", name="Cerca le prime disponibilità").click()
     expect(page.get_by_role("heading", name="Prime disponibilità")).to_be_visible()
+    expect(page.get_by_text("Entro i tempi della priorità").first).to_be_visible()
 
 
 def test_a_demo_patient_signs_in_with_one_click(page, citizen):
