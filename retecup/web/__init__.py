@@ -19,6 +19,7 @@ from retecup.domain.errors import RetecupError
 from retecup.web import headers, sessions
 from retecup.web.messages import explain
 from retecup.web.render import redirect, render
+from retecup.web.settings import get_web_settings
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ def mount(app: FastAPI) -> None:
         app.include_router(module.router)
     _install_error_pages(app)
     headers.install(app, is_page)
+    if get_web_settings().demo:
+        log.warning("web pages in demo mode: one-time codes are shown on the "
+                    "page, not sent; set RETECUP_WEB_DEMO=false in production")
 
 
 def is_page(request: Request) -> bool:
