@@ -57,8 +57,8 @@ def write_agendas(conn, plans: list[AgendaPlan], bands_by_key: dict, last_day, *
 
 
 def write_slots(conn, plans, patterns, booked, *, bulk: bool) -> int:
-    """Slot rows; in bulk mode the secondary indexes are rebuilt afterwards."""
-    with _rebuilt_after(conn, "slot", bulk):
+    """Slot rows; in bulk mode every index, the primary key's too, is rebuilt."""
+    with _rebuilt_after(conn, "slot", bulk, primary_key=True):
         count = slots.copy_slots(conn, plans, patterns, booked)
     # Statistics now, so that joining appointments to slots uses the index.
     conn.execute("ANALYZE slot")
@@ -66,50 +66,63 @@ def write_slots(conn, plans, patterns, booked, *, bulk: bool) -> int:
 
 
 @contextmanager
-def _rebuilt_after(conn, table: str, enabled: bool) -> Iterator[None]:
+def _rebuilt_after(conn, table: str, enabled: bool, *,
+                   primary_key: bool = False) -> Iterator[None]:
     """Bulk mode: no index or constraint maintenance row by row.
 
     Drops the table's unique, exclusion and foreign-key constraints and its
-    plain indexes, runs the body, then recreates them exactly as the catalog
-    described them (so they follow the migrations) and so checks them over
-    all rows at once. The primary key stays: other tables reference it. All
-    of it happens in the load's transaction: a failure rolls the drop back.
+    plain indexes (with `primary_key`, also its primary key and the foreign
+    keys of other tables that reference it), runs the body, then recreates
+    them exactly as the catalog described them, so they follow the
+    migrations, and checks them over all rows at once. All of it happens in
+    the load's transaction: a failure rolls the drop back too.
     """
     if not enabled:
         yield
         return
 
-    constraints = conn.execute(
+    kinds = "('p', 'u', 'x', 'f')" if primary_key else "('u', 'x', 'f')"
+    own = conn.execute(
         "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype IN ('u', 'x', 'f') "
-        "ORDER BY conname", (table,)).fetchall()
+        f"WHERE conrelid = %s::regclass AND contype IN {kinds} ORDER BY conname",
+        (table,)).fetchall()
+    referencing = conn.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE confrelid = %s::regclass AND contype = 'f' "
+        "AND conrelid <> confrelid AND %s ORDER BY 1, 2",
+        (table, primary_key)).fetchall()
     indexes = conn.execute(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid "
         "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
         "AND k.conrelid = i.indrelid) ORDER BY c.relname", (table,)).fetchall()
-    for name, _, _ in constraints:
+
+    for other, name, _ in referencing:
+        conn.execute(f'ALTER TABLE {other} DROP CONSTRAINT "{name}"')
+    for name, _, _ in own:
         conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         conn.execute(f'DROP INDEX "{name}"')
     log.info("indexes dropped for a bulk load",
-             extra={"table": table, "constraints": len(constraints),
+             extra={"table": table, "constraints": len(own) + len(referencing),
                     "indexes": len(indexes)})
 
     yield
 
-    # Indexes first, foreign keys last: their check is then one join.
-    conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
-    add = f"ALTER TABLE {table} ADD CONSTRAINT"
-    for name, definition, kind in constraints:
-        if kind != "f":
-            conn.execute(f'{add} "{name}" {definition}')
+    # Keys and indexes first, foreign keys last: each check is then one join.
+    conn.execute("SET LOCAL maintenance_work_mem = '2GB'")
+    order = {"p": 0, "u": 1, "x": 1}
+    for name, definition, _ in sorted((c for c in own if c[2] != "f"),
+                                      key=lambda c: order[c[2]]):
+        conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for _, definition in indexes:
         conn.execute(definition)
-    for name, definition, kind in constraints:
+    for name, definition, kind in own:
         if kind == "f":
-            conn.execute(f'{add} "{name}" {definition}')
+            conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    for other, name, definition in referencing:
+        conn.execute(f'ALTER TABLE {other} ADD CONSTRAINT "{name}" {definition}')
 
 
 def write_patients(conn, patients: list[Patient]) -> dict[str, int]:
