@@ -25,7 +25,8 @@ _DAYS = {Priority.U: 3, Priority.B: 10, Priority.P: 120}
 _D_DAYS = {"visit": 30, "diagnostic": 60, "other": 60}
 
 
-def allowed_days(priority: Priority, service_kind: str) -> int:
+def allowed_days(priority: Priority | str, service_kind: str) -> int:
+    priority = Priority(priority)
     if priority is Priority.D:
         return _D_DAYS[service_kind]
     return _DAYS[priority]
@@ -44,7 +45,7 @@ def check_prescribed_on(prescribed_on: date, today: date, field: str) -> None:
 
 
 def deadline(
-    priority: Priority, prescribed_on: date, service_kind: str, tz: ZoneInfo = ROME
+    priority: Priority | str, prescribed_on: date, service_kind: str, tz: ZoneInfo = ROME
 ) -> datetime:
     """The instant before which an offer counts as within priority."""
     last_day = prescribed_on + timedelta(days=allowed_days(priority, service_kind))
