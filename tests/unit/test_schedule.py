@@ -174,7 +174,7 @@ class TestGenerateSlots:
         assert sorted({wall(s.starts_at)[0] for s in slots}) == [
             date(2026, 12, 6), date(2026, 12, 9)]
 
-    def test_reserve_percent_marks_that_share_of_each_day_spread_evenly(self):
+    def test_reserve_percent_marks_that_share_spread_evenly(self):
         template = Template(date(2026, 1, 1), None, every_day())
 
         slots = generate_slots([template], [], frozenset(), date(2026, 5, 4),
@@ -182,6 +182,17 @@ class TestGenerateSlots:
 
         reserved = [i % 8 for i, s in enumerate(slots) if s.reserved]
         assert reserved == [3, 7, 3, 7]
+
+    def test_a_small_clinic_keeps_its_reserve_across_days(self):
+        # Four slots a day at 10 %: one slot in ten over the period, not none.
+        template = Template(date(2026, 1, 1), None,
+                            every_day("08:00", "10:00", 30))
+
+        slots = generate_slots([template], [], frozenset(), date(2026, 5, 4),
+                               date(2026, 5, 13), reserve_percent=10)
+
+        assert len(slots) == 40
+        assert sum(s.reserved for s in slots) == 4
 
     @pytest.mark.parametrize("zone, offset_h", [("America/New_York", -5),
                                                 ("Asia/Tokyo", 9)])
@@ -351,4 +362,4 @@ class TestSlotProperties:
             expected = sum(expected_count(day, b) for b in todays)
             got = by_day.get(day, [])
             assert len(got) == (0 if day in shut else expected)
-            assert sum(s.reserved for s in got) == len(got) * percent // 100
+        assert sum(s.reserved for s in slots) == len(slots) * percent // 100
