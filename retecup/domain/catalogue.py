@@ -206,9 +206,24 @@ def service_kind(code: str, description: str, branch: str | None = None) -> str:
     return "other"
 
 
+# The catalogue writes imaging in the trade's short forms; people type the
+# words. Each short form found as a word adds the words people use.
+_SPELLED_OUT = {
+    "rm": "risonanza magnetica",
+    "tc": "tac tomografia computerizzata",
+    "rx": "radiografia lastra",
+    "ecg": "elettrocardiogramma",
+    "mdc": "mezzo di contrasto",
+    "eco": "ecografia",
+}
+
+
 def search_text(code: str, description: str) -> str:
     # The code is kept verbatim (dots included) so that "89.7a.3" finds it.
-    return f"{code.lower()} {fold(description)}"
+    folded = fold(description)
+    words = set(folded.split())
+    extra = " ".join(v for k, v in _SPELLED_OUT.items() if k in words)
+    return f"{code.lower()} {folded}" + (f" {extra}" if extra else "")
 
 
 def derive(code: str, description: str) -> ServiceInfo:
