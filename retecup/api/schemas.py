@@ -2,9 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
-
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 

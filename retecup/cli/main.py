@@ -38,7 +38,8 @@ def serve(
     if not settings.database_url:
         import os
 
-        os.environ["RETECUP_DATABASE_URL"] = url.replace("postgresql+psycopg", "postgresql")
+        plain = url.replace("postgresql+psycopg", "postgresql")
+        os.environ["RETECUP_DATABASE_URL"] = plain
     _keep_horizon(url)
     typer.echo(f"retecup su http://{host}:{port}  (documentazione: /docs)")
     uvicorn.run("retecup.bootstrap:application", factory=True, host=host, port=port,

@@ -19,7 +19,8 @@ class Status(StrEnum):
 ACTIVE = frozenset({Status.BOOKED, Status.CHECKED_IN})
 
 _ALLOWED = {
-    Status.BOOKED: {Status.CANCELLED, Status.REVOKED, Status.CHECKED_IN, Status.NO_SHOW},
+    Status.BOOKED: {
+        Status.CANCELLED, Status.REVOKED, Status.CHECKED_IN, Status.NO_SHOW},
     Status.CHECKED_IN: {Status.COMPLETED},
 }
 

@@ -14,7 +14,9 @@ _SUPPORTED = frozenset(holidays.Italy.subdivisions)
 
 
 @lru_cache(maxsize=4096)
-def closed_days(province: str | None, is_capital: bool, years: tuple[int, ...]) -> frozenset[date]:
+def closed_days(
+    province: str | None, is_capital: bool, years: tuple[int, ...]
+) -> frozenset[date]:
     national = holidays.Italy(years=years)
     days = set(national)
 

@@ -45,7 +45,8 @@ def check_prescribed_on(prescribed_on: date, today: date, field: str) -> None:
 
 
 def deadline(
-    priority: Priority | str, prescribed_on: date, service_kind: str, tz: ZoneInfo = ROME
+    priority: Priority | str, prescribed_on: date, service_kind: str,
+    tz: ZoneInfo = ROME,
 ) -> datetime:
     """The instant before which an offer counts as within priority."""
     last_day = prescribed_on + timedelta(days=allowed_days(priority, service_kind))

@@ -45,7 +45,8 @@ class Template:
     bands: tuple[Band, ...]
 
     def covers(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        ended = self.valid_to is not None and day > self.valid_to
+        return self.valid_from <= day and not ended
 
 
 @dataclass(frozen=True)

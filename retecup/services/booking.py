@@ -65,7 +65,9 @@ class Booked:
     revoked: list[dict]
 
 
-def book(conn: Connection, principal: Principal, cmd: BookSlot, now: datetime) -> Booked:
+def book(
+    conn: Connection, principal: Principal, cmd: BookSlot, now: datetime
+) -> Booked:
     """Books `cmd.slot_id` for the patient, revoking any duplicate it makes."""
     patient = sql_people.patient_by_cf(conn, cmd.patient_cf, lock=True)
     if patient is None:

@@ -28,7 +28,8 @@ def hold(conn: Connection, principal: Principal, slot_id: int, now: datetime,
     if slot is None:
         raise NotFound(f"slot_id: posto {slot_id} inesistente")
     _check_may_hold(principal, slot)
-    if slot["starts_at"] <= now or not slot["open"] or slot["agenda_status"] != "active":
+    bookable = slot["open"] and slot["agenda_status"] == "active"
+    if slot["starts_at"] <= now or not bookable:
         raise SlotClosed("slot_id: il posto non è prenotabile")
     reserved = slot["reserved_until"] and slot["reserved_until"] > now
     if reserved and priority not in (Priority.U, Priority.B):

@@ -12,7 +12,7 @@ import time as process_time
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from retecup.domain.calendar import closed_days, years_between
