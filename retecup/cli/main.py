@@ -61,7 +61,13 @@ def load(
     if profile not in ("test", "demo", "region"):
         raise typer.BadParameter("use test, demo or region", param_hint="--profile")
     summary = load_profile(get_engine(), profile, seed=seed, progress=typer.echo)
-    typer.echo(f"caricamento completato: {summary}")
+    if summary.get("skipped"):
+        typer.echo(f"profilo {profile!r} già caricato: nessuna modifica")
+        return
+    counts = summary.get("counts", {})
+    typer.echo(
+        f"profilo {profile!r} caricato in {summary.get('total_seconds', 0):.0f} s: "
+        + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
 
 @token_app.command("create")

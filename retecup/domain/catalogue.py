@@ -220,7 +220,9 @@ _SPELLED_OUT = {
 
 def search_text(code: str, description: str) -> str:
     # The code is kept verbatim (dots included) so that "89.7a.3" finds it.
-    folded = fold(description)
+    # Only the principal clause is searched: the qualifiers name other
+    # services ("Incluso: visita anestesiologica"), which would then match.
+    folded = principal_clause(description)
     words = set(folded.split())
     extra = " ".join(v for k, v in _SPELLED_OUT.items() if k in words)
     return f"{code.lower()} {folded}" + (f" {extra}" if extra else "")

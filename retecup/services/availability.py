@@ -75,6 +75,10 @@ def offer_query(
             raise InvalidInput("comune", f"comune {comune!r} sconosciuto")
         lat, lon = place["lat"], place["lon"]
         radius = cmd.radius_km or get_settings().default_radius_km
+        if principal.role in PROVIDER_ROLES:
+            # A provider's desk books its own agendas for whoever comes,
+            # wherever they live: the distance is shown, not used to filter.
+            radius = None
 
     return OfferQuery(
         service=cmd.service,

@@ -33,8 +33,9 @@ def listing(request: Request, principal, cf: str, paths: Paths) -> Response:
         views = patients.appointments_of(conn, principal, cf, None) if patient \
             else []
         _name_places(conn, views)
-    upcoming = [v for v in views if v["status"] in ACTIVE]
-    past = [v for v in views if v["status"] not in ACTIVE]
+    moment = now()
+    upcoming = [v for v in views if v["status"] in ACTIVE and v["ends_at"] > moment]
+    past = [v for v in views if v not in upcoming]
     return render(request, "appointments.html", paths=paths, patient=patient,
                   upcoming=upcoming[::-1], past=past)
 

@@ -88,7 +88,7 @@ class PhoneCode:
         if demo:
             log.warning("DEMO one-time code shown on the page, no SMS sent",
                         extra={"challenge_id": str(code_id)})
-        hint = _masked(patient["phone"]) if reachable else "il numero registrato"
+        hint = _masked(patient["phone"]) if reachable else "numero registrato"
         return Challenge(str(code_id), hint, demo_code=demo)
 
     def finish(self, conn: Connection, challenge_id: str, answer: str,
@@ -115,7 +115,7 @@ def _digest(code_id: uuid.UUID, code: str) -> bytes:
 
 def _masked(phone: str) -> str:
     digits = "".join(c for c in phone if c.isdigit())
-    return f"il cellulare che termina con {digits[-3:]}"
+    return f"cellulare che termina con {digits[-3:]}"
 
 
 def web_principal(conn: Connection, identity: Identity) -> int:

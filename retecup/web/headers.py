@@ -8,7 +8,8 @@ htmx adds one small style element for its indicators.
 
 from fastapi import FastAPI, Request
 
-POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' "
+POLICY = ("default-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+          "style-src 'self' "
           "'unsafe-inline'; script-src 'self'; object-src 'none'; "
           "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 HEADERS = {

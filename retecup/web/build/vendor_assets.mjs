@@ -38,6 +38,9 @@ const copies = [
   [join(modules, "htmx.org", "dist", "htmx.min.js"),
    join(vendor, "htmx", "htmx.min.js")],
   [join(modules, "htmx.org", "LICENSE"), join(vendor, "htmx", "LICENSE")],
+  // The API's /docs page, served from here: it must work with no internet.
+  ...["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"].map((f) => [
+    join(modules, "swagger-ui-dist", f), join(vendor, "swagger-ui", f)]),
   [join(modules, "axe-core", "axe.min.js"),
    join(root, "tests", "browser", "assets", "axe.min.js")],
 ];
@@ -49,7 +52,7 @@ for (const [from, to] of copies) {
 }
 
 const versions = Object.fromEntries(
-  ["bootstrap-italia", "htmx.org", "axe-core"].map((name) => [
+  ["bootstrap-italia", "htmx.org", "axe-core", "swagger-ui-dist"].map((name) => [
     name,
     JSON.parse(readFileSync(join(modules, name, "package.json"))).version,
   ]),
