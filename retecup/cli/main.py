@@ -94,6 +94,20 @@ def token_create(
     typer.echo(token)
 
 
+@app.command()
+def providers() -> None:
+    """Lists the providers (code, kind, name): the codes tokens need."""
+    from sqlalchemy import text
+
+    from retecup.adapters.database import get_engine
+
+    with get_engine().connect() as conn:
+        rows = conn.execute(text(
+            "SELECT code, kind, name FROM provider ORDER BY kind, code")).all()
+    for code, kind, name in rows:
+        typer.echo(f"{code:<24} {kind:<8} {name}")
+
+
 @slots_app.command("extend")
 def slots_extend() -> None:
     """Generates the agendas' slots up to the rolling horizon."""
