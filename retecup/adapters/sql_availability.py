@@ -4,6 +4,13 @@ Two steps in one statement: the candidate agendas (offering the service, open
 to the channel, in the area), then for each the first free slots in start
 order, read from the partial index `slot_free_by_agenda`. The outer sort is by
 start, then distance, then slot id, so the same question gives the same list.
+
+TODO: the cost grows with the candidate agendas (about 0.1 ms each): at the
+region's size a common visit around Milan has 1,500 to 6,000 of them and a
+search costs 100-300 ms of database time (docs/benchmark.md). Keep each
+agenda's earliest free start per service in `agenda_service` (maintained by
+booking, cancel, hold and regeneration) and probe only the agendas whose
+earliest start can still make the top `limit`.
 """
 
 from dataclasses import dataclass
