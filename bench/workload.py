@@ -315,13 +315,18 @@ def prepare_triples(engine: Engine, n_http: int, n_floor: int, seed: int,
             ORDER BY random() LIMIT :want"""),
             {"after": now + timedelta(days=1), "now": now, "channel": CHANNEL,
              "want": want}).mappings().all()
-        patients = conn.execute(text(f"""
+        patients = conn.execute(text("""
             SELECT p.id AS patient_id, p.cf, p.comune_istat
-            FROM patient p
-            WHERE NOT EXISTS (SELECT 1 FROM appointment ap WHERE ap.patient_id = p.id
-                              AND ap.status NOT IN ('cancelled', 'revoked'))
-            ORDER BY random() LIMIT :n"""),
+            FROM patient p ORDER BY random() LIMIT :n"""),
             {"n": max(n_http, n_floor)}).mappings().all()
+        # What they already hold: a triple must neither duplicate it (the
+        # booking would revoke it, which is other work) nor overlap it.
+        held: dict[int, list] = {}
+        for r in conn.execute(text("""
+                SELECT patient_id, duplicate_group, starts_at, ends_at
+                FROM appointment WHERE status NOT IN ('cancelled', 'revoked')""")):
+            held.setdefault(r.patient_id, []).append(
+                (r.duplicate_group, r.starts_at, r.ends_at))
         groups = dict(conn.execute(text(
             "SELECT code, duplicate_group FROM service")).all())
 
@@ -330,15 +335,29 @@ def prepare_triples(engine: Engine, n_http: int, n_floor: int, seed: int,
     n_http = min(n_http, len(slots) // 2, len(patients))
     n_floor = min(n_floor, len(slots) - n_http, len(patients))
 
-    def triple(slot, patient) -> dict:
-        return {**slot, **patient, "duplicate_group": groups[slot["service"]],
-                "code": identifiers.appointment_code()}
+    def clash(slot, patient) -> bool:
+        group = groups[slot["service"]]
+        return any(g == group or (s < slot["ends_at"] and slot["starts_at"] < e)
+                   for g, s, e in held.get(patient["patient_id"], ()))
 
-    # The two sets share no slot; they may share patients, since they never
-    # run at the same time and each phase starts from a clean slate.
-    http = [triple(s, p) for s, p in zip(slots[:n_http], patients, strict=False)]
-    floor = [triple(s, p) for s, p in
-             zip(slots[n_http:n_http + n_floor], patients, strict=False)]
+    def pair(slots_part: list) -> list[dict]:
+        # A distinct patient per triple: the set's bookings run concurrently.
+        # The two sets may share patients: they never run at the same time
+        # and each phase starts from a clean slate.
+        free = patients[::-1]          # taken from the end: cheap pops
+        out = []
+        for slot in slots_part:
+            for i in range(len(free) - 1, max(-1, len(free) - 50), -1):
+                patient = free[i]
+                if not clash(slot, patient):
+                    out.append({**slot, **free.pop(i),
+                                "duplicate_group": groups[slot["service"]],
+                                "code": identifiers.appointment_code()})
+                    break
+        return out
+
+    http = pair(slots[:n_http])
+    floor = pair(slots[n_http:n_http + n_floor])
     return http, floor
 
 
