@@ -14,12 +14,13 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-WORK = ROOT / "var" / "bench"          # scratch: logs, scripts, pgbench logs
+WORK = ROOT / "var" / "bench"  # scratch: logs, scripts, pgbench logs
 
 
 def retecup_command(*args: str) -> list[str]:
     """The product's command line, run from this checkout (see product_env)."""
     return [sys.executable, "-c", "from retecup.cli.main import app; app()", *args]
+
 
 log = logging.getLogger("bench")
 
@@ -72,7 +73,7 @@ def with_dbname(url: str, dbname: str) -> str:
         port = params.pop("port", None)
         user = params.pop("user", None)
         params.pop("dbname")
-        netloc = (f"{user}@" if user else "")
+        netloc = f"{user}@" if user else ""
         extra = dict(params)
         if host.startswith("/"):
             extra["host"] = host
@@ -92,7 +93,9 @@ def free_port() -> int:
 def need_tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
-        raise SystemExit(f"{name} not found: bench/run installs it (apt-get install {name})")
+        raise SystemExit(
+            f"{name} not found: bench/run installs it (apt-get install {name})"
+        )
     return path
 
 

@@ -20,8 +20,8 @@ def _proc_stat(pid: int) -> tuple[str, int, int] | None:
             data = f.read()
     except OSError:
         return None
-    comm = data[data.index("(") + 1:data.rindex(")")]
-    fields = data[data.rindex(")") + 2:].split()
+    comm = data[data.index("(") + 1 : data.rindex(")")]
+    fields = data[data.rindex(")") + 2 :].split()
     ppid = int(fields[1])
     ticks = int(fields[11]) + int(fields[12])  # utime + stime
     return comm, ppid, ticks
@@ -53,9 +53,9 @@ def _descendants(root: int, table: dict[int, tuple[str, int, int]]) -> set[int]:
 class CpuSampler:
     """Cores used per group while running; groups are named roots or comm names."""
 
-    roots: dict[str, int] = field(default_factory=dict)   # group -> root pid
-    comms: dict[str, str] = field(default_factory=dict)   # group -> process name
-    pid_sets: dict = field(default_factory=dict)           # group -> () -> pids
+    roots: dict[str, int] = field(default_factory=dict)  # group -> root pid
+    comms: dict[str, str] = field(default_factory=dict)  # group -> process name
+    pid_sets: dict = field(default_factory=dict)  # group -> () -> pids
     interval_s: float = 1.0
 
     def __post_init__(self):
@@ -90,6 +90,8 @@ class CpuSampler:
                 if pid not in groups and comm == wanted:
                     groups[pid] = group
         for pid, group in groups.items():
+            if pid not in table:  # gone between the listing and now
+                continue
             ticks = table[pid][2]
             if pid not in self._first:
                 self._first[pid] = ticks if initial else 0
@@ -121,13 +123,15 @@ class CpuSampler:
             cores[group] = cores.get(group, 0.0) + used
         cores = {k: round(v, 2) for k, v in sorted(cores.items())}
         cores["machine_busy"] = round(busy, 2)
-        cores["other"] = round(max(0.0, busy - sum(
-            v for k, v in cores.items() if k != "machine_busy")), 2)
+        cores["other"] = round(
+            max(0.0, busy - sum(v for k, v in cores.items() if k != "machine_busy")), 2
+        )
         return cores
 
 
 def tree_cores(root: int, seconds: float = 1.0) -> float:
     """Cores used by a process and its descendants over the next `seconds`."""
+
     def ticks() -> int:
         table = {}
         for name in os.listdir("/proc"):

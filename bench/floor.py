@@ -8,18 +8,40 @@ from pathlib import Path
 from bench.common import need_tool, percentile
 
 
-def pgbench(db_url: str, script: Path, duration_s: int, clients: int, threads: int,
-            logdir: Path, tag: str) -> dict:
+def pgbench(
+    db_url: str,
+    script: Path,
+    duration_s: int,
+    clients: int,
+    threads: int,
+    logdir: Path,
+    tag: str,
+) -> dict:
     logdir.mkdir(parents=True, exist_ok=True)
     for old in logdir.glob(f"{tag}.*"):
         old.unlink()
     prefix = logdir / tag
-    cmd = [need_tool("pgbench"), "-n", "-M", "prepared", "-c", str(clients),
-           "-j", str(threads), "-T", str(duration_s), "-f", str(script),
-           "--log", f"--log-prefix={prefix}", db_url]
+    cmd = [
+        need_tool("pgbench"),
+        "-n",
+        "-M",
+        "prepared",
+        "-c",
+        str(clients),
+        "-j",
+        str(threads),
+        "-T",
+        str(duration_s),
+        "-f",
+        str(script),
+        "--log",
+        f"--log-prefix={prefix}",
+        db_url,
+    ]
     env = {**os.environ, "PGAPPNAME": f"bench-{tag}"}
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True,
-                          timeout=duration_s + 300)
+    proc = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=duration_s + 300
+    )
     out = proc.stdout + proc.stderr
     (logdir / f"{tag}.out").write_text(out)
     if proc.returncode not in (0, 2):

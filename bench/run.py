@@ -20,52 +20,112 @@ from pathlib import Path
 import psycopg
 
 from bench import db, report, workload
-from bench.common import RESULTS, ROOT, WORK, free_port, log, median, need_tool, \
-    setup_logging, with_dbname
+from bench.common import (
+    RESULTS,
+    ROOT,
+    WORK,
+    free_port,
+    log,
+    need_tool,
+    setup_logging,
+    with_dbname,
+)
 from bench.cpu import CpuSampler, wait_idle
 from bench.floor import pgbench
 from bench.http import Server, wrk
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="bench/run", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="bench/run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--profile", default="region", choices=["test", "demo", "region"])
     p.add_argument("--seed", type=int, default=2026, help="loader seed")
-    p.add_argument("--duration", type=int, default=30,
-                   help="seconds of each measured phase (default 30)")
-    p.add_argument("--reps", type=int, default=3,
-                   help="repetitions of each phase; figures are their median")
+    p.add_argument(
+        "--duration",
+        type=int,
+        default=30,
+        help="seconds of each measured phase (default 30)",
+    )
+    p.add_argument(
+        "--reps",
+        type=int,
+        default=3,
+        help="repetitions of each phase; figures are their median",
+    )
     p.add_argument("--warmup", type=int, default=5, help="seconds of warm-up")
     p.add_argument("--clients", type=int, default=50, help="concurrent clients")
     p.add_argument("--workers", type=int, default=2, help="retecup serve --workers")
     p.add_argument("--threads", type=int, default=2, help="wrk and pgbench threads")
-    p.add_argument("--queries", type=int, default=2000,
-                   help="distinct availability questions prepared")
-    p.add_argument("--services", type=int, default=40,
-                   help="most offered services the questions draw from")
-    p.add_argument("--http-book-rate", type=int, default=1000,
-                   help="booking triples prepared per second of --duration (HTTP)")
-    p.add_argument("--floor-book-rate", type=int, default=3000,
-                   help="booking triples prepared per second of --duration (SQL)")
+    p.add_argument(
+        "--queries",
+        type=int,
+        default=2000,
+        help="distinct availability questions prepared",
+    )
+    p.add_argument(
+        "--services",
+        type=int,
+        default=40,
+        help="most offered services the questions draw from",
+    )
+    p.add_argument(
+        "--http-book-rate",
+        type=int,
+        default=1000,
+        help="booking triples prepared per second of --duration (HTTP)",
+    )
+    p.add_argument(
+        "--floor-book-rate",
+        type=int,
+        default=3000,
+        help="booking triples prepared per second of --duration (SQL)",
+    )
     p.add_argument("--db-name", default="retecup_bench")
-    p.add_argument("--reuse", action="store_true",
-                   help="reuse the bench database if it holds this profile and seed")
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the bench database if it holds this profile and seed",
+    )
     p.add_argument("--drop", action="store_true", help="drop the database at the end")
     p.add_argument("--load-timeout", type=int, default=3600)
-    p.add_argument("--load-only", action="store_true",
-                   help="load (or check) the bench database, then stop")
+    p.add_argument(
+        "--load-only",
+        action="store_true",
+        help="load (or check) the bench database, then stop",
+    )
+    p.add_argument(
+        "--http-only",
+        action="store_true",
+        help="skip the SQL floor phases (experiments on the server's "
+        "settings; a larger pool may not leave pgbench connections)",
+    )
     p.add_argument("--skip-search", action="store_true")
     p.add_argument("--skip-booking", action="store_true")
-    p.add_argument("--explain", type=int, default=200, metavar="N",
-                   help="after the measured phases, time N sampled questions one "
-                        "by one against their candidate agendas (0: skip)")
-    p.add_argument("--py-spy", action="store_true",
-                   help="after the measured phases, record the server with py-spy "
-                        "during one more search and booking phase (not measured)")
-    p.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
-                   help="extra RETECUP_* setting for the server (an experiment; "
-                        "recorded with the results)")
+    p.add_argument(
+        "--explain",
+        type=int,
+        default=200,
+        metavar="N",
+        help="after the measured phases, time N sampled questions one "
+        "by one against their candidate agendas (0: skip)",
+    )
+    p.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="after the measured phases, record the server with py-spy "
+        "during one more search and booking phase (not measured)",
+    )
+    p.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra RETECUP_* setting for the server (an experiment; "
+        "recorded with the results)",
+    )
     p.add_argument("--note", default="", help="free text kept with the results")
     p.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     return p.parse_args(argv)
@@ -79,19 +139,35 @@ def main(argv=None) -> int:
     setup_logging(work / "bench.log")
     need_tool("wrk")
     need_tool("pgbench")
-    log.info("bench %s: profile %s, %ds x %d reps, %d clients, scratch in %s",
-             stamp, args.profile, args.duration, args.reps, args.clients, work)
+    log.info(
+        "bench %s: profile %s, %ds x %d reps, %d clients, scratch in %s",
+        stamp,
+        args.profile,
+        args.duration,
+        args.reps,
+        args.clients,
+        work,
+    )
 
+    if args.skip_booking:  # a handful of triples: the booking SQL is still recorded
+        args.http_book_rate = args.floor_book_rate = 1
     admin_url, embedded = db.server_admin_url()
     db_url = with_dbname(admin_url, args.db_name)
 
     results = {
         "run": {
-            "stamp": stamp, "command": "bench/run " + shlex.join(argv or sys.argv[1:]),
-            "git": _git(), "profile": args.profile, "seed": args.seed,
-            "duration_s": args.duration, "reps": args.reps, "warmup_s": args.warmup,
-            "clients": args.clients, "server_workers": args.workers,
-            "load_threads": args.threads, "note": args.note,
+            "stamp": stamp,
+            "command": "bench/run " + shlex.join(argv or sys.argv[1:]),
+            "git": _git(),
+            "profile": args.profile,
+            "seed": args.seed,
+            "duration_s": args.duration,
+            "reps": args.reps,
+            "warmup_s": args.warmup,
+            "clients": args.clients,
+            "server_workers": args.workers,
+            "load_threads": args.threads,
+            "note": args.note,
             "database": "embedded" if embedded else "RETECUP_BENCH_DATABASE_URL",
         },
         "machine": _machine(),
@@ -116,7 +192,9 @@ def main(argv=None) -> int:
             raise SystemExit(f"--server-env takes RETECUP_* settings, not {name}")
         os.environ[name] = value
     results["run"]["server_env"] = args.server_env
-    results["run"]["horizon_days"] = int(os.environ.get("RETECUP_HORIZON_DAYS", 0)) or None
+    results["run"]["horizon_days"] = (
+        int(os.environ.get("RETECUP_HORIZON_DAYS", 0)) or None
+    )
 
     if args.load_only:
         log.info("load: %s", json.dumps(results["load"], default=str))
@@ -126,8 +204,10 @@ def main(argv=None) -> int:
 
     engine = make_engine(db_url, pool_size=2)
     with psycopg.connect(db_url, autocommit=True) as conn:
-        results["database"] = {"settings": db.server_settings(conn),
-                               "facts": db.facts(conn)}
+        results["database"] = {
+            "settings": db.server_settings(conn),
+            "facts": db.facts(conn),
+        }
         db.ensure_bench_schema(conn)
         old = db.get_meta(conn, "principals") or []
         removed = db.remove_bench_bookings(conn, old)
@@ -139,13 +219,20 @@ def main(argv=None) -> int:
     now = datetime.now(UTC)
     token, who = workload.principal(engine)
     with psycopg.connect(db_url, autocommit=True) as conn:
-        db.set_meta(conn, "principals", (db.get_meta(conn, "principals") or []) + [who.id])
+        db.set_meta(
+            conn, "principals", (db.get_meta(conn, "principals") or []) + [who.id]
+        )
     started = time.monotonic()
-    search = workload.prepare_search(engine, who, args.queries, args.seed, now,
-                                     args.services)
+    search = workload.prepare_search(
+        engine, who, args.queries, args.seed, now, args.services
+    )
     http_triples, floor_triples = workload.prepare_triples(
-        engine, args.http_book_rate * args.duration,
-        args.floor_book_rate * args.duration, args.seed, now)
+        engine,
+        args.http_book_rate * args.duration,
+        args.floor_book_rate * args.duration,
+        args.seed,
+        now,
+    )
     book = workload.prepare_booking(engine, who, http_triples, floor_triples, now)
     workload.write_tables(db_url, search, book)
     files = workload.write_files(work, search, book)
@@ -154,24 +241,35 @@ def main(argv=None) -> int:
         "prepared_in_s": round(time.monotonic() - started, 1),
         "principal": {"role": workload.ROLE, "channel": workload.CHANNEL},
         "search_questions": len(search.paths),
-        "search_shapes": sorted("reserve rule off (U/B)" if k else "reserve rule on"
-                                for k in search.statements),
+        "search_shapes": sorted(
+            "reserve rule off (U/B)" if k else "reserve rule on"
+            for k in search.statements
+        ),
         "priorities": {str(k): v for k, v in workload.PRIORITIES.items()},
-        "http_triples": len(http_triples), "floor_triples": len(floor_triples),
+        "http_triples": len(http_triples),
+        "floor_triples": len(floor_triples),
         "booking_statements_http": book.all_statements,
         "files": {k: str(v.relative_to(ROOT)) for k, v in files.items()},
     }
-    log.info("prepared %d questions, %d + %d triples; a booking sends %d statements",
-             len(search.paths), len(http_triples), len(floor_triples),
-             len(book.all_statements))
+    log.info(
+        "prepared %d questions, %d + %d triples; a booking sends %d statements",
+        len(search.paths),
+        len(http_triples),
+        len(floor_triples),
+        len(book.all_statements),
+    )
 
     # 3. Measure --------------------------------------------------------------------
     server = Server(db_url, free_port(), args.workers, work / "server.log")
-    results["server"] = {"command": "retecup " + " ".join(server.cmd[3:]),
-                         "env": {k: v for k, v in sorted(os.environ.items())
-                                 if k.startswith("RETECUP_") and "URL" not in k
-                                 and k != "RETECUP_DATA_DIR"},
-                         "started_in_s": server.start()}
+    results["server"] = {
+        "command": "retecup " + " ".join(server.cmd[3:]),
+        "env": {
+            k: v
+            for k, v in sorted(os.environ.items())
+            if k.startswith("RETECUP_") and "URL" not in k and k != "RETECUP_DATA_DIR"
+        },
+        "started_in_s": server.start(),
+    }
     pids_fn, pids_conn = db.backend_pids(db_url)
     try:
         results["server"]["waited_quiet_s"] = db.wait_quiet(db_url)
@@ -193,8 +291,14 @@ def main(argv=None) -> int:
             from bench import diagnose
 
             engine = make_engine(db_url, pool_size=1)
-            found = diagnose.explain_sample(engine, who, search.questions, args.explain,
-                                            args.seed, work / "slowest-plan.txt")
+            found = diagnose.explain_sample(
+                engine,
+                who,
+                search.questions,
+                args.explain,
+                args.seed,
+                work / "slowest-plan.txt",
+            )
             engine.dispose()
             results["search_diagnosis"] = found["summary"]
             (work / "search-diagnosis.json").write_text(json.dumps(found, indent=1))
@@ -222,7 +326,8 @@ def _loaded_horizon(db_url: str) -> int | None:
     with psycopg.connect(db_url, autocommit=True) as conn:
         row = conn.execute("""SELECT (summary->>'last_day')::date
                                      - (summary->>'first_day')::date
-                              FROM load_run ORDER BY finished_at DESC LIMIT 1""").fetchone()
+                              FROM load_run
+                              ORDER BY finished_at DESC LIMIT 1""").fetchone()
     return row[0] if row else None
 
 
@@ -231,25 +336,41 @@ def _load(args, admin_url: str, db_url: str, work: Path) -> dict:
         with psycopg.connect(db_url, autocommit=True) as conn:
             db.ensure_bench_schema(conn)
             loaded = db.get_meta(conn, "load")
-        if loaded and loaded.get("profile") == args.profile \
-                and loaded.get("seed") == args.seed:
-            log.info("reusing %s (loaded %s in %ss)", args.db_name,
-                     loaded.get("finished_at"), loaded.get("seconds"))
+        if (
+            loaded
+            and loaded.get("profile") == args.profile
+            and loaded.get("seed") == args.seed
+        ):
+            log.info(
+                "reusing %s (loaded %s in %ss)",
+                args.db_name,
+                loaded.get("finished_at"),
+                loaded.get("seconds"),
+            )
             return {**loaded, "reused": True}
-        log.info("%s holds no %s load with seed %d: loading afresh",
-                 args.db_name, args.profile, args.seed)
+        log.info(
+            "%s holds no %s load with seed %d: loading afresh",
+            args.db_name,
+            args.profile,
+            args.seed,
+        )
 
     db.recreate(admin_url, args.db_name)
     sampler = CpuSampler(comms={"postgres": "postgres"}).start()
-    figures = db.load(db_url, args.profile, args.seed, work / "load.log",
-                      args.load_timeout)
+    figures = db.load(
+        db_url, args.profile, args.seed, work / "load.log", args.load_timeout
+    )
     figures["cpu_cores"] = sampler.stop()
     log.info("loaded in %.1fs", figures["seconds"])
     figures["vacuum_analyze_s"] = db.vacuum_analyze(db_url)
     log.info("VACUUM (ANALYZE) in %.1fs", figures["vacuum_analyze_s"])
-    figures.update(profile=args.profile, seed=args.seed,
-                   finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                   git=_git(), reused=False)
+    figures.update(
+        profile=args.profile,
+        seed=args.seed,
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        git=_git(),
+        reused=False,
+    )
     with psycopg.connect(db_url, autocommit=True) as conn:
         db.ensure_bench_schema(conn)
         db.set_meta(conn, "load", figures)
@@ -257,15 +378,25 @@ def _load(args, admin_url: str, db_url: str, work: Path) -> dict:
 
 
 class Measure:
-    def __init__(self, args, server: Server, db_url: str, work: Path, token: str,
-                 files: dict, pids_fn):
+    def __init__(
+        self,
+        args,
+        server: Server,
+        db_url: str,
+        work: Path,
+        token: str,
+        files: dict,
+        pids_fn,
+    ):
         self.args, self.server, self.db_url, self.work = args, server, db_url, work
         self.token, self.files, self.pids_fn = token, files, pids_fn
 
     def _sampler(self) -> CpuSampler:
-        return CpuSampler(roots={"server": self.server.proc.pid},
-                          comms={"wrk": "wrk", "pgbench": "pgbench"},
-                          pid_sets={"postgres": self.pids_fn})
+        return CpuSampler(
+            roots={"server": self.server.proc.pid},
+            comms={"wrk": "wrk", "pgbench": "pgbench"},
+            pid_sets={"postgres": self.pids_fn},
+        )
 
     def _db_counters(self) -> dict:
         with psycopg.connect(self.db_url, autocommit=True) as conn:
@@ -283,22 +414,32 @@ class Measure:
         done = result.get("requests") or result.get("transactions") or 0
         if done:
             result["db_per_request"] = {
-                k: round((after[k] - before[k]) / done, 3) for k in after}
+                k: round((after[k] - before[k]) / done, 3) for k in after
+            }
         return result
 
     def _wrk(self, script: str, env: dict, seconds: int, tag: str) -> dict:
         return self._with_counters(
-            lambda: self._wrk_run(script, env, seconds, tag), "throughput_rps")
+            lambda: self._wrk_run(script, env, seconds, tag), "throughput_rps"
+        )
 
     def _pgbench(self, script: Path, seconds: int, tag: str) -> dict:
         return self._with_counters(
-            lambda: self._pgbench_run(script, seconds, tag), "throughput_tps")
+            lambda: self._pgbench_run(script, seconds, tag), "throughput_tps"
+        )
 
     def _wrk_run(self, script: str, env: dict, seconds: int, tag: str) -> dict:
         sampler = self._sampler().start()
-        result = wrk(self.server.url, script, {"BENCH_TOKEN": self.token, **env},
-                     seconds, self.args.clients, self.args.threads,
-                     self.work / f"{tag}.json", self.work / "wrk.stderr")
+        result = wrk(
+            self.server.url,
+            script,
+            {"BENCH_TOKEN": self.token, **env},
+            seconds,
+            self.args.clients,
+            self.args.threads,
+            self.work / f"{tag}.json",
+            self.work / "wrk.stderr",
+        )
         result["cpu_cores"] = sampler.stop()
         result["loadavg_after"] = os.getloadavg()[0]
         # Requests wrk gave up on at the end still run in the server: let them
@@ -313,8 +454,15 @@ class Measure:
 
     def _pgbench_run(self, script: Path, seconds: int, tag: str) -> dict:
         sampler = self._sampler().start()
-        result = pgbench(self.db_url, script, seconds, self.args.clients,
-                         self.args.threads, self.work / "pgbench", tag)
+        result = pgbench(
+            self.db_url,
+            script,
+            seconds,
+            self.args.clients,
+            self.args.threads,
+            self.work / "pgbench",
+            tag,
+        )
         result["cpu_cores"] = sampler.stop()
         result["loadavg_after"] = os.getloadavg()[0]
         return result
@@ -331,15 +479,20 @@ class Measure:
         if a.warmup:
             log.info("search: warm-up %ds HTTP + %ds SQL", a.warmup, a.warmup)
             warmup["http"] = self._wrk("search.lua", env, a.warmup, "warmup-http")
-            warmup["sql"] = self._pgbench(self.files["search_sql"], a.warmup,
-                                          "warmup-sql")
+            if not a.http_only:
+                warmup["sql"] = self._pgbench(
+                    self.files["search_sql"], a.warmup, "warmup-sql"
+                )
         http, sql = [], []
         # HTTP and SQL alternate, so drift in the machine's load hits both alike.
         for rep in range(1, a.reps + 1):
             http.append(self._wrk("search.lua", env, a.duration, f"search-http-{rep}"))
             log.info("search HTTP %d: %s", rep, _brief(http[-1]))
-            sql.append(self._pgbench(self.files["search_sql"], a.duration,
-                                     f"search-sql-{rep}"))
+            if a.http_only:
+                continue
+            sql.append(
+                self._pgbench(self.files["search_sql"], a.duration, f"search-sql-{rep}")
+            )
             log.info("search SQL  %d: %s", rep, _brief(sql[-1]))
         return {"http": {"reps": http}, "sql": {"reps": sql}, "warmup": warmup}
 
@@ -368,22 +521,35 @@ class Measure:
             log.info("booking: warm-up %ds HTTP + %ds SQL", a.warmup, a.warmup)
             self._clean(principal_id)
             warmup["http"] = self._wrk("book.lua", env, a.warmup, "warmup-book-http")
-            log.info("booking warm-up HTTP: %d responses in %ds, then %ss to drain",
-                     warmup["http"]["requests"], a.warmup, warmup["http"]["drain_s"])
+            log.info(
+                "booking warm-up HTTP: %d responses in %ds, then %ss to drain",
+                warmup["http"]["requests"],
+                a.warmup,
+                warmup["http"]["drain_s"],
+            )
             self._clean(principal_id)
             self._restart_floor()
-            warmup["sql"] = self._pgbench(self.files["book_sql"], a.warmup,
-                                          "warmup-book-sql")
+            if not a.http_only:
+                warmup["sql"] = self._pgbench(
+                    self.files["book_sql"], a.warmup, "warmup-book-sql"
+                )
         http, sql = [], []
         for rep in range(1, a.reps + 1):
             self._clean(principal_id)
             r = self._wrk("book.lua", env, a.duration, f"book-http-{rep}")
             r["checks"] = self._checks(principal_id)
             http.append(r)
-            log.info("booking HTTP %d: %s | %s | checks %s", rep, _brief(r),
-                     r.get("status"), r["checks"])
+            log.info(
+                "booking HTTP %d: %s | %s | checks %s",
+                rep,
+                _brief(r),
+                r.get("status"),
+                r["checks"],
+            )
             self._clean(principal_id)
             self._restart_floor()
+            if a.http_only:
+                continue
             r = self._pgbench(self.files["book_sql"], a.duration, f"book-sql-{rep}")
             r["checks"] = self._checks(principal_id)
             sql.append(r)
@@ -400,45 +566,73 @@ class Measure:
             return {}
         out = {}
         for kind, script, env in (
-                ("search", "search.lua", {"BENCH_PATHS": str(self.files["search_paths"])}),
-                ("booking", "book.lua", {"BENCH_TRIPLES": str(self.files["book_triples"])})):
+            ("search", "search.lua", {"BENCH_PATHS": str(self.files["search_paths"])}),
+            ("booking", "book.lua", {"BENCH_TRIPLES": str(self.files["book_triples"])}),
+        ):
             self._clean(principal_id)
             raw = self.work / f"py-spy-{kind}.txt"
             seconds = self.args.duration
             spying = subprocess.Popen(
-                [str(spy), "record", "--pid", str(self.server.proc.pid),
-                 "--subprocesses", "--duration", str(seconds), "--rate", "25",
-                 "--format", "raw", "--output", str(raw), "--nonblocking", "--gil",
-                 "--full-filenames"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                [
+                    str(spy),
+                    "record",
+                    "--pid",
+                    str(self.server.proc.pid),
+                    "--subprocesses",
+                    "--duration",
+                    str(seconds),
+                    "--rate",
+                    "25",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(raw),
+                    "--nonblocking",
+                    "--gil",
+                    "--full-filenames",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             r = self._wrk(script, env, seconds, f"py-spy-{kind}")
             spying.wait(timeout=seconds + 120)
-            out[kind] = {"collapsed_stacks": str(raw.relative_to(ROOT)),
-                         "throughput_rps": r["throughput_rps"],
-                         "top": report.spy_summary(raw)}
+            out[kind] = {
+                "collapsed_stacks": str(raw.relative_to(ROOT)),
+                "throughput_rps": r["throughput_rps"],
+                "top": report.spy_summary(raw),
+            }
             top = out[kind]["top"]
             log.info("py-spy %s, by package: %s", kind, top.get("by_package"))
-            log.info("py-spy %s, product functions: %s", kind,
-                     top.get("product_functions"))
+            log.info(
+                "py-spy %s, product functions: %s", kind, top.get("product_functions")
+            )
         self._clean(principal_id)
         return out
 
 
 def _brief(r: dict) -> str:
     rate = r.get("throughput_rps") or r.get("throughput_tps")
-    return (f"{rate}/s p50 {r.get('p50_ms')} ms p95 {r.get('p95_ms')} ms "
-            f"cpu {r.get('cpu_cores')}")
+    return (
+        f"{rate}/s p50 {r.get('p50_ms')} ms p95 {r.get('p95_ms')} ms "
+        f"cpu {r.get('cpu_cores')}"
+    )
 
 
 def _git() -> str:
-    exported = ROOT / ".bench-git-rev"   # a checkout exported with git archive
+    exported = ROOT / ".bench-git-rev"  # a checkout exported with git archive
     if exported.exists():
         return exported.read_text().strip()
     try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain",
-                                "retecup"], capture_output=True, text=True).stdout
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "retecup"],
+            capture_output=True,
+            text=True,
+        ).stdout
         return rev + ("+dirty" if dirty.strip() else "")
     except OSError:
         return "unknown"
@@ -455,11 +649,14 @@ def _machine() -> dict:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {
-        "cores": os.cpu_count(), "cpu": model, "memory_gb": round(mem, 1),
-        "kernel": platform.release(), "python": platform.python_version(),
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory_gb": round(mem, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
         "loadavg_at_start": os.getloadavg(),
         "note": "shared, noisy virtual machine: other work runs on the same two "
-                "cores; figures are medians of repetitions and vary run to run",
+        "cores; figures are medians of repetitions and vary run to run",
     }
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, event, text
 
 from bench.common import log
 
-CHANNEL = "contact_center"     # the regional call centre: books anywhere
+CHANNEL = "contact_center"  # the regional call centre: books anywhere
 ROLE = "contact_center"
 
 # Share of questions by priority class (None: no prescription priority given).
@@ -39,14 +39,19 @@ PRIORITIES = {None: 10, "U": 5, "B": 20, "D": 30, "P": 35}
 
 # -- recording what the product sends -------------------------------------------
 
+
 @contextmanager
 def recorded(engine: Engine):
     """Every (statement, parameters) the engine sends while inside."""
     seen: list[tuple[str, dict]] = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, dict(parameters) if isinstance(parameters, dict)
-                     else parameters))
+        seen.append(
+            (
+                statement,
+                dict(parameters) if isinstance(parameters, dict) else parameters,
+            )
+        )
 
     event.listen(engine, "before_cursor_execute", listener)
     try:
@@ -63,7 +68,8 @@ def prepare_all(conn: Connection) -> None:
 def prepared(conn: Connection) -> dict[str, list[str]]:
     """statement text -> parameter types, as the server holds them."""
     rows = conn.exec_driver_sql(
-        "SELECT statement, parameter_types::text[] FROM pg_prepared_statements")
+        "SELECT statement, parameter_types::text[] FROM pg_prepared_statements"
+    )
     return {r[0]: list(r[1]) for r in rows}
 
 
@@ -83,10 +89,10 @@ def numbered(statement: str) -> tuple[str, list[str]]:
 class Statement:
     """One statement as the server prepared it, ready to become pgbench text."""
 
-    sql: str                  # with $1..$n
-    names: list[str]          # name of $k
-    types: list[str]          # server type of $k
-    sample: dict              # the parameters of the recorded call
+    sql: str  # with $1..$n
+    names: list[str]  # name of $k
+    types: list[str]  # server type of $k
+    sample: dict  # the parameters of the recorded call
 
     @classmethod
     def of(cls, recorded_call: tuple[str, dict], server: dict[str, list[str]]):
@@ -94,8 +100,10 @@ class Statement:
         sql, names = numbered(statement)
         types = server.get(sql)
         if types is None:
-            raise SystemExit("bench: a recorded statement was not found among the "
-                             "prepared ones; psycopg's rewrite changed?\n" + sql)
+            raise SystemExit(
+                "bench: a recorded statement was not found among the "
+                "prepared ones; psycopg's rewrite changed?\n" + sql
+            )
         return cls(sql, names, types, params)
 
     def type_of(self, name: str) -> str:
@@ -104,6 +112,7 @@ class Statement:
     def pgbench(self, variable) -> str:
         """The statement for pgbench; `variable(name)` gives the pgbench
         variable for a parameter, or None for a SQL NULL of its type."""
+
         def param(m):
             k = int(m.group(1)) - 1
             var = variable(self.names[k])
@@ -126,6 +135,7 @@ def widen(kind: str, values) -> str:
 
 # -- the principal the benchmark acts as ----------------------------------------
 
+
 def principal(engine: Engine):
     from retecup.services import tokens
 
@@ -137,36 +147,47 @@ def principal(engine: Engine):
 
 # -- search ----------------------------------------------------------------------
 
+
 @dataclass
 class Search:
-    questions: list[tuple]                 # (service, comune, priority)
+    questions: list[tuple]  # (service, comune, priority)
     paths: list[str]
-    rows: list[dict]                       # the floor's parameters per question
-    statements: dict[bool, Statement]      # reserved_ok -> offers statement
+    rows: list[dict]  # the floor's parameters per question
+    statements: dict[bool, Statement]  # reserved_ok -> offers statement
     columns: dict[str, str] = field(default_factory=dict)
 
 
-def prepare_search(engine: Engine, who, n: int, seed: int, now: datetime,
-                   top_services: int) -> Search:
+def prepare_search(
+    engine: Engine, who, n: int, seed: int, now: datetime, top_services: int
+) -> Search:
     from retecup.adapters import sql_availability
     from retecup.services.availability import FindOffers, find_offers, offer_query
 
     rng = random.Random(seed)
     with engine.connect() as conn:
-        services = conn.execute(text("""
+        services = conn.execute(
+            text("""
             SELECT asv.service_code, count(*) AS agendas
             FROM agenda_service asv JOIN agenda a ON a.id = asv.agenda_id
             WHERE a.status = 'active' AND a.regime = 'ssn'
               AND :channel = ANY(a.channels)
             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT :n"""),
-            {"channel": CHANNEL, "n": top_services}).all()
-        comuni = conn.execute(text(
-            "SELECT istat, population FROM comune WHERE population > 0 ORDER BY istat"
-        )).all()
+            {"channel": CHANNEL, "n": top_services},
+        ).all()
+        comuni = conn.execute(
+            text(
+                "SELECT istat, population FROM comune WHERE population > 0 "
+                "ORDER BY istat"
+            )
+        ).all()
     if not services or not comuni:
         raise SystemExit("bench: no services or comuni in the database")
-    log.info("search: %d services (top by agendas: %s ...), %d comuni",
-             len(services), ", ".join(f"{s}({c})" for s, c in services[:5]), len(comuni))
+    log.info(
+        "search: %d services (top by agendas: %s ...), %d comuni",
+        len(services),
+        ", ".join(f"{s}({c})" for s, c in services[:5]),
+        len(comuni),
+    )
 
     questions = []
     for _ in range(n):
@@ -180,12 +201,20 @@ def prepare_search(engine: Engine, who, n: int, seed: int, now: datetime,
     rows, paths = [], []
     with engine.connect() as conn:
         for i, (service, comune, priority) in enumerate(questions, start=1):
-            find = FindOffers(service=service, comune=comune,
-                              priority=Priority(priority) if priority else None)
+            find = FindOffers(
+                service=service,
+                comune=comune,
+                priority=Priority(priority) if priority else None,
+            )
             query = offer_query(conn, who, find, now)
             _, params = sql_availability._build(query)
-            rows.append({"id": i, "reserved_ok": int(query.reserved_ok),
-                         **_relative(params, now)})
+            rows.append(
+                {
+                    "id": i,
+                    "reserved_ok": int(query.reserved_ok),
+                    **_relative(params, now),
+                }
+            )
             args = {"service": service, "comune": comune}
             if priority:
                 args["priority"] = priority
@@ -195,13 +224,17 @@ def prepare_search(engine: Engine, who, n: int, seed: int, now: datetime,
     # recorded as prepared.
     statements = {}
     for reserved_ok in (False, True):
-        i = next((k for k, r in enumerate(rows) if r["reserved_ok"] == reserved_ok),
-                 None)
+        i = next(
+            (k for k, r in enumerate(rows) if r["reserved_ok"] == reserved_ok), None
+        )
         if i is None:
             continue
         service, comune, priority = questions[i]
-        find = FindOffers(service=service, comune=comune,
-                          priority=Priority(priority) if priority else None)
+        find = FindOffers(
+            service=service,
+            comune=comune,
+            priority=Priority(priority) if priority else None,
+        )
         with engine.connect() as conn, recorded(engine) as seen:
             prepare_all(conn)
             with conn.begin():
@@ -240,8 +273,9 @@ class Var:
     name: str
 
 
-def _check_same(recorded_params: dict, ours: dict, what: str,
-                skip: frozenset = frozenset()) -> None:
+def _check_same(
+    recorded_params: dict, ours: dict, what: str, skip: frozenset = frozenset()
+) -> None:
     for k, v in recorded_params.items():
         if k in skip:
             continue
@@ -255,7 +289,8 @@ def _check_same(recorded_params: dict, ours: dict, what: str,
         if v != mine and not (isinstance(v, list) and list(mine or []) == v):
             raise SystemExit(
                 f"bench: the product's {what} SQL takes {k}={v!r} where the "
-                f"benchmark derives {mine!r}; update bench/workload.py")
+                f"benchmark derives {mine!r}; update bench/workload.py"
+            )
 
 
 def _columns(rows: list[dict], statements) -> dict[str, str]:
@@ -278,6 +313,7 @@ def _columns(rows: list[dict], statements) -> dict[str, str]:
 
 # -- booking ---------------------------------------------------------------------
 
+
 @dataclass
 class Booking:
     http: list[dict]
@@ -288,19 +324,25 @@ class Booking:
     rows: list[dict] = field(default_factory=list)
 
 
-def prepare_triples(engine: Engine, n_http: int, n_floor: int, seed: int,
-                    now: datetime) -> tuple[list[dict], list[dict]]:
+def prepare_triples(
+    engine: Engine, n_http: int, n_floor: int, seed: int, now: datetime
+) -> tuple[list[dict], list[dict]]:
     """Free future slots bookable by the channel, a service each, a patient each."""
     from retecup.domain import identifiers
 
     want = n_http + n_floor
     with engine.begin() as conn:
         conn.execute(text("SELECT setseed(:s)"), {"s": (seed % 1000) / 1000})
-        estimate = conn.execute(text(
-            "SELECT greatest(reltuples, 1) FROM pg_class WHERE oid = 'slot'::regclass"
-        )).scalar()
+        estimate = conn.execute(
+            text(
+                "SELECT greatest(reltuples, 1) FROM pg_class "
+                "WHERE oid = 'slot'::regclass"
+            )
+        ).scalar()
         pct = min(100.0, 100.0 * want * 4 / estimate)
-        slots = conn.execute(text(f"""
+        slots = (
+            conn.execute(
+                text(f"""
             SELECT s.id AS slot_id, s.agenda_id, s.starts_at, s.ends_at, a.regime,
                    sv.service
             FROM slot s TABLESAMPLE SYSTEM ({pct:.6f}) REPEATABLE ({seed})
@@ -313,22 +355,40 @@ def prepare_triples(engine: Engine, n_http: int, n_floor: int, seed: int,
               AND (s.reserved_until IS NULL OR s.reserved_until <= :now)
               AND a.status = 'active' AND :channel = ANY(a.channels)
             ORDER BY random() LIMIT :want"""),
-            {"after": now + timedelta(days=1), "now": now, "channel": CHANNEL,
-             "want": want}).mappings().all()
-        patients = conn.execute(text("""
+                {
+                    "after": now + timedelta(days=1),
+                    "now": now,
+                    "channel": CHANNEL,
+                    "want": want,
+                },
+            )
+            .mappings()
+            .all()
+        )
+        patients = (
+            conn.execute(
+                text("""
             SELECT p.id AS patient_id, p.cf, p.comune_istat
             FROM patient p ORDER BY random() LIMIT :n"""),
-            {"n": max(n_http, n_floor)}).mappings().all()
+                {"n": max(n_http, n_floor)},
+            )
+            .mappings()
+            .all()
+        )
         # What they already hold: a triple must neither duplicate it (the
         # booking would revoke it, which is other work) nor overlap it.
         held: dict[int, list] = {}
-        for r in conn.execute(text("""
+        for r in conn.execute(
+            text("""
                 SELECT patient_id, duplicate_group, starts_at, ends_at
-                FROM appointment WHERE status NOT IN ('cancelled', 'revoked')""")):
+                FROM appointment WHERE status NOT IN ('cancelled', 'revoked')""")
+        ):
             held.setdefault(r.patient_id, []).append(
-                (r.duplicate_group, r.starts_at, r.ends_at))
-        groups = dict(conn.execute(text(
-            "SELECT code, duplicate_group FROM service")).all())
+                (r.duplicate_group, r.starts_at, r.ends_at)
+            )
+        groups = dict(
+            conn.execute(text("SELECT code, duplicate_group FROM service")).all()
+        )
 
     if len(slots) < want:
         log.warning("only %d free slots sampled of %d wanted", len(slots), want)
@@ -337,27 +397,34 @@ def prepare_triples(engine: Engine, n_http: int, n_floor: int, seed: int,
 
     def clash(slot, patient) -> bool:
         group = groups[slot["service"]]
-        return any(g == group or (s < slot["ends_at"] and slot["starts_at"] < e)
-                   for g, s, e in held.get(patient["patient_id"], ()))
+        return any(
+            g == group or (s < slot["ends_at"] and slot["starts_at"] < e)
+            for g, s, e in held.get(patient["patient_id"], ())
+        )
 
     def pair(slots_part: list) -> list[dict]:
         # A distinct patient per triple: the set's bookings run concurrently.
         # The two sets may share patients: they never run at the same time
         # and each phase starts from a clean slate.
-        free = patients[::-1]          # taken from the end: cheap pops
+        free = patients[::-1]  # taken from the end: cheap pops
         out = []
         for slot in slots_part:
             for i in range(len(free) - 1, max(-1, len(free) - 50), -1):
                 patient = free[i]
                 if not clash(slot, patient):
-                    out.append({**slot, **free.pop(i),
-                                "duplicate_group": groups[slot["service"]],
-                                "code": identifiers.appointment_code()})
+                    out.append(
+                        {
+                            **slot,
+                            **free.pop(i),
+                            "duplicate_group": groups[slot["service"]],
+                            "code": identifiers.appointment_code(),
+                        }
+                    )
                     break
         return out
 
     http = pair(slots[:n_http])
-    floor = pair(slots[n_http:n_http + n_floor])
+    floor = pair(slots[n_http : n_http + n_floor])
     return http, floor
 
 
@@ -365,8 +432,9 @@ def record_booking(engine: Engine, who, sample: dict, now: datetime) -> tuple:
     """One real booking through the service layer, recorded, then rolled back."""
     from retecup.services import booking
 
-    cmd = booking.BookSlot(patient_cf=sample["cf"], slot_id=sample["slot_id"],
-                           service=sample["service"])
+    cmd = booking.BookSlot(
+        patient_cf=sample["cf"], slot_id=sample["slot_id"], service=sample["service"]
+    )
     with engine.connect() as conn, recorded(engine) as seen:
         prepare_all(conn)
         trans = conn.begin()
@@ -375,8 +443,13 @@ def record_booking(engine: Engine, who, sample: dict, now: datetime) -> tuple:
             server = prepared(conn)
         finally:
             trans.rollback()
-    calls = [c for c in seen if not c[0].startswith(("SELECT statement, parameter_types",
-                                                      "SAVEPOINT", "RELEASE SAVEPOINT"))]
+    calls = [
+        c
+        for c in seen
+        if not c[0].startswith(
+            ("SELECT statement, parameter_types", "SAVEPOINT", "RELEASE SAVEPOINT")
+        )
+    ]
     return calls, server, seen
 
 
@@ -390,12 +463,16 @@ FLOOR_STEPS = {
 }
 
 
-def prepare_booking(engine: Engine, who, http: list[dict], floor: list[dict],
-                    now: datetime) -> Booking:
+def prepare_booking(
+    engine: Engine, who, http: list[dict], floor: list[dict], now: datetime
+) -> Booking:
     calls, server, seen = record_booking(engine, who, floor[0], now)
     result = Booking(http, floor)
-    result.all_statements = [_first_line(s) for s, _ in seen
-                             if not s.startswith("SELECT statement, parameter_types")]
+    result.all_statements = [
+        _first_line(s)
+        for s, _ in seen
+        if not s.startswith("SELECT statement, parameter_types")
+    ]
     for step, is_it in FLOOR_STEPS.items():
         found = [c for c in calls if is_it(c[0])]
         if len(found) != 1:
@@ -407,9 +484,12 @@ def prepare_booking(engine: Engine, who, http: list[dict], floor: list[dict],
     first = derive(floor[0])
     for step, st in result.statements.items():
         # The appointment code is random on each booking: not compared.
-        _check_same(_relative(st.sample, now), _relative(first[step], now),
-                    f"booking {step}",
-                    skip=frozenset({"code"}))
+        _check_same(
+            _relative(st.sample, now),
+            _relative(first[step], now),
+            f"booking {step}",
+            skip=frozenset({"code"}),
+        )
     rows = []
     for i, t in enumerate(floor, start=1):
         flat = {"id": i}
@@ -418,8 +498,11 @@ def prepare_booking(engine: Engine, who, http: list[dict], floor: list[dict],
                 flat[f"{step}_{k}"] = v
         rows.append(flat)
     result.rows = rows
-    kinds = {f"{step}_{n}": t for step, st in result.statements.items()
-             for n, t in zip(st.names, st.types, strict=True)}
+    kinds = {
+        f"{step}_{n}": t
+        for step, st in result.statements.items()
+        for n, t in zip(st.names, st.types, strict=True)
+    }
     columns = {}
     for name, kind in kinds.items():
         values = [r.get(name) for r in rows]
@@ -450,8 +533,12 @@ def _booking_params(engine: Engine, who, now: datetime):
     def search_params(t: dict) -> dict:
         key = (t["service"], t["regime"], t["comune_istat"])
         if key not in cache:
-            find = FindOffers(service=t["service"], comune=t["comune_istat"],
-                              regime=t["regime"], limit=1)
+            find = FindOffers(
+                service=t["service"],
+                comune=t["comune_istat"],
+                regime=t["regime"],
+                limit=1,
+            )
             with engine.connect() as conn:
                 query = replace(offer_query(conn, who, find, now), limit=1)
             cache[key] = _relative(sql_availability._build(query)[1], now)
@@ -463,25 +550,41 @@ def _booking_params(engine: Engine, who, now: datetime):
             "search": search_params(t),
             "take": {"slot": t["slot_id"], "now": Rel(0.0)},
             "appt": {
-                "code": t["code"], "patient_id": t["patient_id"],
-                "service_code": t["service"], "duplicate_group": t["duplicate_group"],
-                "slot_id": t["slot_id"], "agenda_id": t["agenda_id"],
-                "starts_at": t["starts_at"], "ends_at": t["ends_at"],
-                "status": "booked", "channel": str(who.channel),
-                "booked_at": Rel(0.0), "booked_by": who.id, "nre": None,
-                "priority": None, "prescribed_on": None, "deadline": None,
+                "code": t["code"],
+                "patient_id": t["patient_id"],
+                "service_code": t["service"],
+                "duplicate_group": t["duplicate_group"],
+                "slot_id": t["slot_id"],
+                "agenda_id": t["agenda_id"],
+                "starts_at": t["starts_at"],
+                "ends_at": t["ends_at"],
+                "status": "booked",
+                "channel": str(who.channel),
+                "booked_at": Rel(0.0),
+                "booked_by": who.id,
+                "nre": None,
+                "priority": None,
+                "prescribed_on": None,
+                "deadline": None,
                 "first_offer": Var("appt_first_offer"),
                 "took_first_offer": Var("appt_took_first_offer"),
-                "over_capacity": False, "override_reason": None,
+                "over_capacity": False,
+                "override_reason": None,
                 "updated_at": Rel(0.0),
             },
             "event": {
-                "appointment": Var("new_id"), "at": Rel(0.0),
-                "tag": "api:appointment:booked", "principal": who.id,
-                "role": str(who.role), "channel": str(who.channel),
-                "from_status": None, "to_status": "booked", "reason": None,
-                "data": json.dumps({"slot_id": t["slot_id"], "over_capacity": False},
-                                   default=str),
+                "appointment": Var("new_id"),
+                "at": Rel(0.0),
+                "tag": "api:appointment:booked",
+                "principal": who.id,
+                "role": str(who.role),
+                "channel": str(who.channel),
+                "from_status": None,
+                "to_status": "booked",
+                "reason": None,
+                "data": json.dumps(
+                    {"slot_id": t["slot_id"], "over_capacity": False}, default=str
+                ),
             },
         }
 
@@ -489,6 +592,7 @@ def _booking_params(engine: Engine, who, now: datetime):
 
 
 # -- the parameter tables and the pgbench scripts ---------------------------------
+
 
 def _sql_type(kind: str) -> str:
     return {"rel": "double precision"}.get(kind, kind)
@@ -522,9 +626,11 @@ def _fetch(table: str, columns: dict[str, str], where: str) -> str:
             select.append(f"""t0.t + t."{k}" * interval '1 second' AS "{k}\"""")
         else:
             select.append(f't."{k}"')
-    return (f"SELECT {', '.join(select)}\n"
-            f"FROM bench.{table} t, (SELECT now() AS t) t0\n"
-            f"WHERE {where} \\gset")
+    return (
+        f"SELECT {', '.join(select)}\n"
+        f"FROM bench.{table} t, (SELECT now() AS t) t0\n"
+        f"WHERE {where} \\gset"
+    )
 
 
 def search_script(search: Search) -> str:
@@ -555,28 +661,38 @@ def booking_script(book: Booking) -> str:
             if isinstance(value, Var):
                 return value.name
             return None if book.columns.get(key) == "null" else key
+
         return var
 
     st = book.statements
     start = "(:appt_starts_at)::timestamptz"
     search = st["search"].pgbench(var_for("search"))
     first = f"least(min(q.starts_at), {start})"
-    return "\n".join([
-        "-- Generated by bench/workload.py: the five statements of a booking that",
-        "-- decide it (lock the patient, earliest offer, take the place, the",
-        "-- appointment, its history), as psycopg prepares them, in one transaction.",
-        _fetch("floor_triple", book.columns,
-               "t.id = (SELECT nextval('bench.floor_seq'))"),
-        "BEGIN;",
-        st["lock"].pgbench(var_for("lock")) + ";",
-        f"SELECT {first} AS appt_first_offer,\n"
-        f"       {start} <= {first} AS appt_took_first_offer\n"
-        f"FROM (\n{search}\n) q \\gset",
-        st["take"].pgbench(var_for("take")) + " \\gset take_",
-        st["appt"].pgbench(var_for("appt")) + " \\gset new_",
-        st["event"].pgbench(var_for("event")) + ";",
-        "COMMIT;",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "-- Generated by bench/workload.py: the five statements of a booking",
+                "-- that decide it (lock the patient, earliest offer, take the place,",
+                "-- the appointment, its history), as psycopg prepares them, in one",
+                "-- transaction.",
+                _fetch(
+                    "floor_triple",
+                    book.columns,
+                    "t.id = (SELECT nextval('bench.floor_seq'))",
+                ),
+                "BEGIN;",
+                st["lock"].pgbench(var_for("lock")) + ";",
+                f"SELECT {first} AS appt_first_offer,\n"
+                f"       {start} <= {first} AS appt_took_first_offer\n"
+                f"FROM (\n{search}\n) q \\gset",
+                st["take"].pgbench(var_for("take")) + " \\gset take_",
+                st["appt"].pgbench(var_for("appt")) + " \\gset new_",
+                st["event"].pgbench(var_for("event")) + ";",
+                "COMMIT;",
+            ]
+        )
+        + "\n"
+    )
 
 
 def write_files(work: Path, search: Search, book: Booking) -> dict[str, Path]:
@@ -588,8 +704,9 @@ def write_files(work: Path, search: Search, book: Booking) -> dict[str, Path]:
     }
     files["search_paths"].write_text("\n".join(search.paths) + "\n")
     files["search_sql"].write_text(search_script(search))
-    files["book_triples"].write_text("".join(
-        f"{t['cf']} {t['slot_id']} {t['service']}\n" for t in book.http))
+    files["book_triples"].write_text(
+        "".join(f"{t['cf']} {t['slot_id']} {t['service']}\n" for t in book.http)
+    )
     files["book_sql"].write_text(booking_script(book))
     return files
 
@@ -598,8 +715,12 @@ def write_tables(db_url: str, search: Search, book: Booking) -> None:
     import psycopg
 
     with psycopg.connect(db_url) as conn:
-        write_table(conn, "search_query",
-                    {"reserved_ok": "integer", **search.columns}, search.rows)
+        write_table(
+            conn,
+            "search_query",
+            {"reserved_ok": "integer", **search.columns},
+            search.rows,
+        )
         floor_cols = dict(book.columns)
         write_table(conn, "floor_triple", floor_cols, book.rows)
         conn.execute("DROP SEQUENCE IF EXISTS bench.floor_seq")

@@ -70,11 +70,16 @@ def proposal_script(product: str) -> str:
         if "WITH candidate AS (" not in branch:
             out.append(branch)
             continue
-        column = ("next_free_open_at" if "reserved_until IS NULL" in branch
-                  else "next_free_at")
+        column = (
+            "next_free_open_at"
+            if "reserved_until IS NULL" in branch
+            else "next_free_at"
+        )
         sql = branch.replace(
             " AS distance_km\n        FROM agenda_service asv",
-            f" AS distance_km, a.{column} AS bound\n        FROM agenda_service asv", 1)
+            f" AS distance_km, a.{column} AS bound\n        FROM agenda_service asv",
+            1,
+        )
         sql = sql.replace(
             "\n    )\n    SELECT s.id AS slot_id",
             f" AND a.{column} < (:before)::timestamp with time zone\n    ),\n"
@@ -82,12 +87,19 @@ def proposal_script(product: str) -> str:
             "        ORDER BY greatest(bound, (:from)::timestamp with time zone),"
             " distance_km NULLS LAST\n"
             "        FETCH FIRST ((:limit)::smallint) ROWS WITH TIES\n    )\n"
-            "    SELECT s.id AS slot_id", 1)
-        sql = sql.replace("FROM candidate c\n    CROSS JOIN LATERAL",
-                          "FROM pick c\n    CROSS JOIN LATERAL", 1)
+            "    SELECT s.id AS slot_id",
+            1,
+        )
+        sql = sql.replace(
+            "FROM candidate c\n    CROSS JOIN LATERAL",
+            "FROM pick c\n    CROSS JOIN LATERAL",
+            1,
+        )
         if sql.count("pick") < 2 or "bound" not in sql:
-            raise SystemExit("the product's search statement changed shape; "
-                             "update bench/proposals/next_free.py")
+            raise SystemExit(
+                "the product's search statement changed shape; "
+                "update bench/proposals/next_free.py"
+            )
         out.append(sql)
     return "".join(out)
 
@@ -127,8 +139,11 @@ def offer_script(product: str) -> str:
         if "WITH candidate AS (" not in branch:
             out.append(branch)
             continue
-        column = ("next_free_open_at" if "reserved_until IS NULL" in branch
-                  else "next_free_at")
+        column = (
+            "next_free_open_at"
+            if "reserved_until IS NULL" in branch
+            else "next_free_at"
+        )
         probe = re.search(r"CROSS JOIN LATERAL \(.*?\n    \) s\n", branch, re.S)
         if not probe:
             raise SystemExit("the product's search statement changed shape")
@@ -185,10 +200,15 @@ def same_offers(db_url: str, product: str, proposal: str, limit: int | None) -> 
     examples = []
     with psycopg.connect(db_url, autocommit=True) as conn:
         now = datetime.now(UTC)
-        rows = conn.execute("SELECT * FROM bench.search_query ORDER BY id LIMIT %s",
-                            (limit,)).fetchall()
-        names = [d.name for d in conn.execute(
-            "SELECT * FROM bench.search_query LIMIT 0").description]
+        rows = conn.execute(
+            "SELECT * FROM bench.search_query ORDER BY id LIMIT %s", (limit,)
+        ).fetchall()
+        names = [
+            d.name
+            for d in conn.execute(
+                "SELECT * FROM bench.search_query LIMIT 0"
+            ).description
+        ]
         for row in rows:
             values = dict(zip(names, row, strict=True))
             for k in ("from", "before", "now"):
@@ -200,27 +220,45 @@ def same_offers(db_url: str, product: str, proposal: str, limit: int | None) -> 
             if [r[0] for r in a] != [r[0] for r in b]:
                 differ += 1
                 if len(examples) < 5:
-                    examples.append({"id": values["id"], "product": [r[0] for r in a],
-                                     "proposal": [r[0] for r in b]})
+                    examples.append(
+                        {
+                            "id": values["id"],
+                            "product": [r[0] for r in a],
+                            "proposal": [r[0] for r in b],
+                        }
+                    )
     return {"questions": checked, "different": differ, "examples": examples}
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run", type=Path, required=True,
-                   help="the scratch folder of a bench run (var/bench/run-...)")
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--run",
+        type=Path,
+        required=True,
+        help="the scratch folder of a bench run (var/bench/run-...)",
+    )
     p.add_argument("--db-url", default=None)
     p.add_argument("--duration", type=int, default=30)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--check", type=int, default=None,
-                   help="compare offers on the first N questions (default all)")
-    p.add_argument("--offer-table", action="store_true",
-                   help="also measure step two (bench.agenda_offer)")
-    p.add_argument("--skip-fill", action="store_true",
-                   help="keep the bounds already filled")
+    p.add_argument(
+        "--check",
+        type=int,
+        default=None,
+        help="compare offers on the first N questions (default all)",
+    )
+    p.add_argument(
+        "--offer-table",
+        action="store_true",
+        help="also measure step two (bench.agenda_offer)",
+    )
+    p.add_argument(
+        "--skip-fill", action="store_true", help="keep the bounds already filled"
+    )
     p.add_argument("--undo", action="store_true")
     args = p.parse_args(argv)
 
@@ -229,8 +267,10 @@ def main(argv=None) -> int:
     with psycopg.connect(db_url, autocommit=True) as conn:
         if args.undo:
             conn.execute("DROP TABLE IF EXISTS bench.agenda_offer")
-            conn.execute("ALTER TABLE agenda DROP COLUMN IF EXISTS next_free_at, "
-                         "DROP COLUMN IF EXISTS next_free_open_at")
+            conn.execute(
+                "ALTER TABLE agenda DROP COLUMN IF EXISTS next_free_at, "
+                "DROP COLUMN IF EXISTS next_free_open_at"
+            )
             print("removed")
             return 0
         conn.execute(COLUMNS)
@@ -243,7 +283,9 @@ def main(argv=None) -> int:
     product = (run / "search.pgbench").read_text()
     proposal = proposal_script(product)
     script = run / "search-next-free.pgbench"
-    script.write_text("-- Proposal prototype (bench/proposals/next_free.py)\n" + proposal)
+    script.write_text(
+        "-- Proposal prototype (bench/proposals/next_free.py)\n" + proposal
+    )
     scripts = [("product", run / "search.pgbench"), ("proposal", script)]
     out = {"bounds_filled_s": round(filled, 1), "reps": []}
     if args.offer_table:
@@ -252,12 +294,14 @@ def main(argv=None) -> int:
             for statement in OFFER_TABLE.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            out["offer_table_s"] = round((datetime.now(UTC) - started)
-                                         .total_seconds(), 1)
+            out["offer_table_s"] = round(
+                (datetime.now(UTC) - started).total_seconds(), 1
+            )
         offer = offer_script(product)
         offer_path = run / "search-offer.pgbench"
-        offer_path.write_text("-- Proposal prototype, step two "
-                              "(bench/proposals/next_free.py)\n" + offer)
+        offer_path.write_text(
+            "-- Proposal prototype, step two (bench/proposals/next_free.py)\n" + offer
+        )
         scripts.append(("offer", offer_path))
     for name, path in scripts[1:]:
         check = same_offers(db_url, product, path.read_text(), args.check)
@@ -266,20 +310,33 @@ def main(argv=None) -> int:
 
     for rep in range(1, args.reps + 1):
         for name, path in scripts:
-            r = pgbench(db_url, path, args.duration, args.clients, args.threads,
-                        run / "pgbench", f"next-free-{name}-{rep}")
+            r = pgbench(
+                db_url,
+                path,
+                args.duration,
+                args.clients,
+                args.threads,
+                run / "pgbench",
+                f"next-free-{name}-{rep}",
+            )
             r["script"] = name
             out["reps"].append(r)
-            print(f"{name} {rep}: {r['throughput_tps']}/s p50 {r['p50_ms']} ms "
-                  f"p95 {r['p95_ms']} ms", flush=True)
+            print(
+                f"{name} {rep}: {r['throughput_tps']}/s p50 {r['p50_ms']} ms "
+                f"p95 {r['p95_ms']} ms",
+                flush=True,
+            )
     for name, _ in scripts:
         reps = [r for r in out["reps"] if r["script"] == name]
-        out[name] = {k: median([r[k] for r in reps])
-                     for k in ("throughput_tps", "p50_ms", "p95_ms")}
+        out[name] = {
+            k: median([r[k] for r in reps])
+            for k in ("throughput_tps", "p50_ms", "p95_ms")
+        }
     out["bench_run"] = run.name
     (run / "proposal-next-free.json").write_text(json.dumps(out, indent=2, default=str))
-    print(json.dumps({k: v for k, v in out.items() if k != "reps"},
-                     indent=2, default=str))
+    print(
+        json.dumps({k: v for k, v in out.items() if k != "reps"}, indent=2, default=str)
+    )
     return 0
 
 
